@@ -1,0 +1,41 @@
+"""Number formatting shared by every front end. Pure; Decimal in, text out."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
+
+
+def money(value: Decimal, places: int = 2) -> str:
+    """1234.5 -> '1,234.50'."""
+    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return f"{q:,.{places}f}"
+
+
+def amount(value: Decimal, places: int = 8) -> str:
+    """A base-currency amount without trailing zeros: 0.22500000 -> '0.225'."""
+    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
+    return f"{q.normalize():f}" if q else "0"
+
+
+def price(value: Decimal | None) -> str:
+    """Prices keep enough significant digits for cheap coins: 0.5 -> '0.5000'."""
+    if value is None:
+        return "n/a"
+    if value >= 1000:
+        return money(value, 2)
+    if value >= 1:
+        return money(value, 4 if value < 10 else 2)
+    return f"{value:.6f}".rstrip("0").rstrip(".") if value else "0"
+
+
+def pct(value: Decimal | None, places: int = 1) -> str:
+    """12.345 -> '12.3%'."""
+    return "—" if value is None else f"{value:.{places}f}%"
+
+
+def pp(value: Decimal | None, places: int = 1) -> str:
+    """A drift in percentage points, signed: '+12.3 pp'."""
+    if value is None:
+        return "—"
+    q = value.quantize(Decimal(1).scaleb(-places))
+    return f"{q:+.{places}f} pp" if q else f"{Decimal(0):.{places}f} pp"

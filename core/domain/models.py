@@ -1,0 +1,184 @@
+"""Domain values: frozen dataclasses over Decimal. No I/O, no clock, no exchange types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+class Side(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class LineStatus(StrEnum):
+    """How the planner treats one holding."""
+
+    MANAGED = "managed"  # has a target and may be traded
+    QUOTE = "quote"  # the quote currency: cash, traded against, never an order itself
+    LOCKED = "locked"  # frozen by the owner
+    BLOCKED = "blocked"  # no usable price or market: frozen with a stated reason
+    UNMANAGED = "unmanaged"  # held but not in the targets: never traded
+
+
+@dataclass(frozen=True)
+class Market:
+    """One spot market's trading rules, as the exchange states them."""
+
+    symbol: str  # "BTC/EUR"
+    base: str  # "BTC"
+    quote: str  # "EUR"
+    exchange_id: str  # "XXBTZEUR"
+    amount_decimals: int  # Kraken lot_decimals
+    price_decimals: int  # Kraken pair_decimals
+    order_min: Decimal  # Kraken ordermin, in base units
+    cost_min: Decimal  # Kraken costmin, in quote units
+    taker_fee: Decimal  # a fraction: 0.004 is 0.40 %
+    status: str = "online"  # Kraken pair status
+
+    @property
+    def online(self) -> bool:
+        return self.status == "online"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """Best bid and ask of one market at one moment."""
+
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+
+    @property
+    def mid(self) -> Decimal:
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where market data came from, so every output can say so."""
+
+    name: str  # "kraken", "kraken-public", "snapshot"
+    as_of: datetime
+    note: str = ""  # e.g. "bundled snapshot of 2026-01-12; prices illustrative"
+
+    @property
+    def is_snapshot(self) -> bool:
+        return self.name == "snapshot"
+
+
+@dataclass(frozen=True)
+class Balances:
+    """Holdings by asset. `tradable` counts X and X.F; `untradable` keeps staked/held ids."""
+
+    tradable: Mapping[str, Decimal]
+    untradable: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """Markets and quotes for the assets of interest, keyed by base asset (e.g. "BTC")."""
+
+    quote_currency: str
+    markets: Mapping[str, Market]
+    quotes: Mapping[str, Quote]
+    source: DataSource
+    blocked: Mapping[str, str] = field(default_factory=dict)  # asset -> reason
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Everything the planner needs to know about the account right now."""
+
+    balances: Balances
+    market: MarketData
+
+
+@dataclass(frozen=True)
+class PlanSettings:
+    quote_currency: str
+    min_trade_value: Decimal = Decimal(10)
+    drift_band_pct: Decimal = Decimal(5)
+    max_orders: int | None = None
+
+
+@dataclass(frozen=True)
+class AssetLine:
+    """One asset's place in the portfolio, now and after the plan."""
+
+    asset: str
+    status: LineStatus
+    amount: Decimal
+    price: Decimal | None  # valuation price (mid); None when unknown
+    value: Decimal
+    weight_pct: Decimal  # share of the whole portfolio
+    target_pct: Decimal | None  # effective target share of the whole portfolio
+    drift_pct: Decimal | None  # weight - target, percentage points
+    after_pct: Decimal  # estimated share after the plan's orders
+    note: str = ""
+
+    @property
+    def after_drift_pct(self) -> Decimal | None:
+        return None if self.target_pct is None else self.after_pct - self.target_pct
+
+
+@dataclass(frozen=True)
+class PlannedOrder:
+    asset: str
+    symbol: str
+    side: Side
+    amount: Decimal  # base units, truncated to the market's precision
+    price: Decimal  # estimated fill price: ask for buys, bid for sells
+    cost: Decimal  # amount * price, quote units
+    fee: Decimal  # estimated taker fee, quote units
+
+
+@dataclass(frozen=True)
+class SkippedOrder:
+    asset: str
+    side: Side
+    amount: Decimal
+    value: Decimal
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A rebalance plan: what to trade, what not and why, and what it leaves behind."""
+
+    quote_currency: str
+    created_at: datetime
+    source: DataSource
+    total_value: Decimal
+    lines: tuple[AssetLine, ...]
+    orders: tuple[PlannedOrder, ...]  # sells first, then buys; largest difference first
+    skipped: tuple[SkippedOrder, ...]
+    rebalance_due: bool
+    max_drift_pct: Decimal
+    residual_drift_pct: Decimal
+    drift_band_pct: Decimal
+
+    @property
+    def fees(self) -> Decimal:
+        return sum((o.fee for o in self.orders), ZERO)
+
+    @property
+    def sells(self) -> tuple[PlannedOrder, ...]:
+        return tuple(o for o in self.orders if o.side is Side.SELL)
+
+    @property
+    def buys(self) -> tuple[PlannedOrder, ...]:
+        return tuple(o for o in self.orders if o.side is Side.BUY)
+
+    @property
+    def traded_value(self) -> Decimal:
+        return sum((o.cost for o in self.orders), ZERO)
+
+    def line(self, asset: str) -> AssetLine | None:
+        return next((x for x in self.lines if x.asset == asset), None)

@@ -1,0 +1,58 @@
+"""Ports: what the core needs from the outside world, as Protocols.
+
+Adapters live in `core.exchange` (Kraken via ccxt, paper) and `core.store` (SQLModel).
+Every adapter method raises only errors from `core.errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from core.domain.models import Balances, MarketData
+from core.domain.orders import OrderRequest, OrderResult
+
+
+class Exchange(Protocol):
+    """A spot exchange account. Implementations: `KrakenExchange`, `PaperExchange`."""
+
+    name: str  # "kraken" or "paper"
+
+    async def market_data(self, assets: Sequence[str], quote: str) -> MarketData:
+        """Markets (cached, refreshed at most daily) and fresh quotes, in ONE ticker request.
+
+        Assets without a usable market or price are listed in `MarketData.blocked` with
+        the reason; a price is never defaulted to zero.
+        """
+        ...
+
+    async def balances(self) -> Balances:
+        """Current holdings (one request)."""
+        ...
+
+    async def tradable_assets(self, quote: str) -> frozenset[str]:
+        """Assets that have an online market against `quote` (from the cached markets)."""
+        ...
+
+    async def place_order(self, request: OrderRequest) -> OrderResult:
+        """Send one market order, exactly once. Never retried.
+
+        Raises OrderRejected (and subclasses) when it was certainly not placed, and
+        OrderOutcomeUnknown when the answer was lost: then call `find_orders`.
+        """
+        ...
+
+    async def find_orders(self, client_ids: Sequence[str]) -> dict[str, OrderResult]:
+        """Look orders up by client order id among open and closed orders.
+
+        Ids the exchange does not know are absent from the result.
+        """
+        ...
+
+    async def fetch_orders(self, exchange_ids: Sequence[str]) -> dict[str, OrderResult]:
+        """Current state of several orders by exchange id, in one request."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
