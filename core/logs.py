@@ -21,7 +21,7 @@ from structlog.typing import EventDict, Processor, WrappedLogger
 LogFormat = Literal["auto", "json", "console"]
 
 REDACTED = "***"
-NOISY_LOGGERS = ("httpx", "sqlalchemy.engine", "apscheduler")
+NOISY_LOGGERS = ("httpx", "sqlalchemy.engine", "apscheduler", "alembic")
 _SENSITIVE_KEY_PARTS = (
     "apikey",
     "api_key",

@@ -6,7 +6,9 @@ Every adapter method raises only errors from `core.errors`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from core.domain.models import Balances, MarketData
@@ -55,4 +57,26 @@ class Exchange(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class PaperBook(Protocol):
+    """Where the paper exchange keeps its account. Implementation: `core.store.repo.Store`."""
+
+    def paper_balances(self) -> dict[str, Decimal] | None:
+        """Holdings by asset; None until the book has been seeded."""
+        ...
+
+    def seed_paper_balances(self, balances: Mapping[str, Decimal]) -> None:
+        """Start the book with exactly these holdings."""
+        ...
+
+    def record_paper_order(
+        self, balances: Mapping[str, Decimal], order: OrderResult, now: datetime
+    ) -> None:
+        """Write the whole book after `order`, and the order, in ONE transaction."""
+        ...
+
+    def paper_orders(self) -> list[OrderResult]:
+        """Every paper order, oldest first."""
         ...

@@ -1,0 +1,67 @@
+"""Scheduled drift alerts (a repeating JobQueue job) and the start-up reconciliation notice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+
+from bot import markup, messages, render_info
+from bot.state import BotData, Context, Facade
+from core.errors import RebalanceError
+from core.logs import get_logger
+
+log = get_logger(__name__)
+
+
+async def drift_job(context: Context) -> None:
+    """Ask the facade whether a rebalance became due; tell the users who want alerts."""
+    data = context.bot_data
+    facade = data.facade
+    try:
+        alert = await facade.poll_drift()
+    except RebalanceError as e:
+        log.warning("scheduled drift check failed", error_type=type(e).__name__, error=str(e))
+        if facade.note_check_failure():
+            text = render_info.check_failing(messages.describe(e))
+            await broadcast(context.bot, subscribers(data), text)
+        return
+    if alert is None:
+        return
+    log.info("drift alert", max_drift_pct=str(alert.plan.max_drift_pct))
+    minutes = round(data.config.alert_interval_s / 60)
+    await broadcast(context.bot, subscribers(data), render_info.alert(alert, minutes))
+
+
+def subscribers(data: BotData) -> list[int]:
+    """Allowed users who have not turned alerts off."""
+    facade: Facade = data.facade
+    return [u for u in sorted(data.config.allowed_users) if facade.alerts_enabled(str(u))]
+
+
+async def broadcast(bot: Bot, user_ids: Iterable[int], html: str) -> int:
+    """Send `html` to each user's private chat; a user who blocked the bot is skipped."""
+    delivered = 0
+    for user_id in user_ids:
+        try:
+            for chunk in markup.split(html):
+                await bot.send_message(user_id, chunk, parse_mode=ParseMode.HTML)
+        except TelegramError as e:
+            log.warning("could not message a user", user_id=user_id, error=str(e))
+            continue
+        delivered += 1
+    return delivered
+
+
+async def reconcile_at_start(bot: Bot, data: BotData) -> None:
+    """Resolve orders a crash left unresolved, and tell the users what was found."""
+    try:
+        outcomes = await data.facade.reconcile()
+    except RebalanceError as e:
+        log.warning("could not reconcile at start; will retry at next start", error=str(e))
+        return
+    if outcomes:
+        log.info("reconciled orders left by a previous run", orders=len(outcomes))
+        await broadcast(bot, sorted(data.config.allowed_users), render_info.reconciled(outcomes))

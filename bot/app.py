@@ -1,0 +1,189 @@
+"""The Telegram bot: the one list of handlers, resources opened and closed, `run_bot`.
+
+`rebalance-bot run` calls `run_bot(settings)`. Tests build the same Application with
+`build_application(settings, ...)` and drive it with `bot.runner.running`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, cast
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot import alerts, auth, callbacks, failures, handlers
+from bot.runner import EXIT_CONFIG, serve
+from bot.state import BotApp, BotConfig, BotData, Context, Facade
+from bot.transport import RetryingSender
+from core.config import Settings
+from core.logs import get_logger
+from core.wiring import open_rebalancer
+
+log = get_logger(__name__)
+
+HandlerCallback = Callable[[Update, Context], Any]
+FacadeFactory = Callable[[Settings], AbstractAsyncContextManager[Facade]]
+CONCURRENT_UPDATES = 8
+ALERT_FIRST_S = 60.0
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    callback: HandlerCallback
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", "what this bot does", handlers.start),
+    Command("help", "the commands and the mode (paper or live)", handlers.start),
+    Command("check", "current weights vs targets, with a chart", handlers.check),
+    Command("preview", "the orders a rebalance would place now", handlers.preview),
+    Command("rebalance", "plan a rebalance and confirm it", handlers.rebalance),
+    Command("lock", "SYMBOL: never trade this asset", handlers.lock),
+    Command("unlock", "SYMBOL or all: trade it again", handlers.unlock),
+    Command("locked", "the locked assets", handlers.locked),
+    Command("targets", "[BTC=40,ETH=60]: show or set targets", handlers.targets),
+    Command("stats", "totals and drift over time, with a chart", handlers.stats),
+    Command("history", "[N]: the last N rebalances", handlers.history),
+    Command("alerts", "on or off: drift alerts", handlers.alerts),
+)
+
+
+def handler_list() -> list[tuple[BaseHandler[Any, Context, Any], int]]:
+    """Every handler and its group: the gate first (group -1), then commands and buttons."""
+    found: list[tuple[BaseHandler[Any, Context, Any], int]] = [(TypeHandler(Update, auth.gate), -1)]
+    found += [(CommandHandler(c.name, c.callback), 0) for c in COMMANDS]
+    found += [
+        (CallbackQueryHandler(callbacks.on_button), 0),
+        (MessageHandler(filters.COMMAND, handlers.unknown), 0),
+        (MessageHandler(filters.ALL, handlers.other), 0),
+    ]
+    return found
+
+
+def startup_problem(settings: Settings) -> str | None:
+    """Why the bot cannot start with these settings, in one line; None when it can."""
+    if settings.telegram_bot_token is None:
+        return (
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set "
+            "TELEGRAM_BOT_TOKEN=123456:ABC-DEF"
+        )
+    bad = [user for user in settings.telegram_allowed_users if user <= 0]
+    if bad:
+        return (
+            f"TELEGRAM_ALLOWED_USERS: {bad[0]} is not a Telegram user id "
+            "(example: TELEGRAM_ALLOWED_USERS=123456789,987654321)"
+        )
+    return None
+
+
+def build_application(
+    settings: Settings,
+    *,
+    open_facade: FacadeFactory = open_rebalancer,
+    request: BaseRequest | None = None,
+    alert_first_s: float = ALERT_FIRST_S,
+) -> BotApp:
+    """The Application with every handler, the drift job and the facade opened in post_init."""
+    problem = startup_problem(settings)
+    if problem is not None or settings.telegram_bot_token is None:
+        raise ValueError(problem)
+    api = settings.telegram_api_url
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .context_types(ContextTypes(bot_data=BotData))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=_NO_PREVIEW))
+        .rate_limiter(RetryingSender())
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(open_resources)
+        .post_shutdown(close_resources)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = cast(BotApp, builder.build())  # PTB's builder types the JobQueue loosely
+    _configure(app, settings, open_facade, alert_first_s)
+    return app
+
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: float) -> None:
+    data = app.bot_data
+    data.config = BotConfig(
+        allowed_users=frozenset(settings.telegram_allowed_users),
+        mode=settings.trading_mode,
+        alert_interval_s=settings.alert_interval_minutes * 60.0,
+        alert_first_s=first_s,
+        drift_band_pct=settings.drift_band_pct,
+    )
+    data.opener = lambda: opener(settings)
+    data.menu = tuple((c.name, c.description) for c in COMMANDS)
+    for handler, group in handler_list():
+        app.add_handler(handler, group=group)
+    app.add_error_handler(failures.on_error)
+    if app.job_queue is None:
+        raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
+    interval = data.config.alert_interval_s
+    app.job_queue.run_repeating(alerts.drift_job, interval=interval, first=first_s, name="drift")
+
+
+async def open_resources(app: BotApp) -> None:
+    """post_init: open the facade (exchange client, database), set the menu, reconcile."""
+    data = app.bot_data
+    if data.opener is None:
+        raise RuntimeError("no facade opener: build the bot with build_application")
+    data.facade = await data.stack.enter_async_context(data.opener())
+    data.charts = data.stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="charts"))
+    if not data.config.allowed_users:
+        log.warning("TELEGRAM_ALLOWED_USERS is empty: nobody may use this bot")
+    await _set_menu(app)
+    await alerts.reconcile_at_start(app.bot, data)
+
+
+async def _set_menu(app: BotApp) -> None:
+    commands = [BotCommand(c.name, c.description) for c in COMMANDS]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramError as e:  # the menu is a convenience; commands work without it
+        log.warning("could not set the command menu", error=str(e))
+
+
+async def close_resources(app: BotApp) -> None:
+    """post_shutdown: close the facade and the chart thread (after work in flight ended)."""
+    data = app.bot_data
+    await data.stack.aclose()
+    data.facade = None
+    data.charts = None
+
+
+def run_bot(settings: Settings) -> int:
+    """`rebalance-bot run`: poll Telegram until SIGTERM; the process exit code."""
+    problem = startup_problem(settings)
+    if problem is not None:
+        print(f"rebalance-bot: configuration error: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    return asyncio.run(serve(build_application(settings)))

@@ -1,0 +1,100 @@
+"""Charts for phones: data in, PNG bytes out. Pure and thread-confined per call.
+
+Uses matplotlib's object API (`Figure` + the Agg canvas) and never pyplot, so there is no
+global figure state; the Agg backend is selected before anything could import pyplot.
+About 800x600 pixels with large fonts, to stay readable on a phone screen.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from core.domain.models import LineStatus, Plan
+
+SIZE_IN = (8.0, 6.0)
+DPI = 100
+FONT = 16
+NOW_COLOR = "#1f77b4"
+TARGET_COLOR = "#b0b0b0"
+AFTER_COLOR = "#2ca02c"
+BEFORE_COLOR = "#d62728"
+MAX_RUNS = 30
+_CHARTED = frozenset({LineStatus.MANAGED, LineStatus.LOCKED, LineStatus.QUOTE})
+
+
+def _figure() -> Figure:
+    figure = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def _style(axes: object) -> None:
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)  # type: ignore[attr-defined]
+    axes.tick_params(labelsize=FONT)  # type: ignore[attr-defined]
+
+
+def weights_png(plan: Plan) -> bytes:
+    """Horizontal bars: each asset's share now against its target, in percent."""
+    lines = [x for x in plan.lines if x.status in _CHARTED and (x.value > 0 or x.target_pct)]
+    assets = [x.asset for x in lines][::-1]
+    now = [float(x.weight_pct) for x in lines][::-1]
+    target = [float(x.target_pct or 0) for x in lines][::-1]
+    figure = _figure()
+    axes = figure.add_subplot()
+    rows = range(len(assets))
+    height = 0.38
+    bars = axes.barh([r + height / 2 for r in rows], now, height, label="Now", color=NOW_COLOR)
+    axes.bar_label(bars, fmt="%.1f%%", padding=4, fontsize=FONT - 2)
+    axes.margins(x=0.15)
+    axes.barh([r - height / 2 for r in rows], target, height, label="Target", color=TARGET_COLOR)
+    axes.set_yticks(list(rows), assets, fontsize=FONT + 2)
+    axes.set_xlabel("% of portfolio", fontsize=FONT)
+    axes.set_title("Now vs target weights", fontsize=FONT + 4, loc="left")
+    axes.legend(fontsize=FONT, loc="lower right", frameon=False)
+    axes.grid(axis="x", alpha=0.3)
+    _style(axes)
+    return _png(figure)
+
+
+def drift_png(
+    series: Sequence[tuple[datetime, Decimal, Decimal | None]], band_pct: Decimal | None = None
+) -> bytes:
+    """Largest drift before and after each of the last rebalances, in percentage points."""
+    shown = list(series)[-MAX_RUNS:]
+    slots = range(len(shown))
+    width = 0.4
+    figure = _figure()
+    axes = figure.add_subplot()
+    before = [float(b) for _, b, _ in shown]
+    after = [float(a) if a is not None else 0.0 for _, _, a in shown]
+    axes.bar([x - width / 2 for x in slots], before, width, label="Before", color=BEFORE_COLOR)
+    axes.bar([x + width / 2 for x in slots], after, width, label="After", color=AFTER_COLOR)
+    if band_pct is not None:
+        axes.axhline(float(band_pct), color="#888888", ls="--", lw=2, label="Band")
+    step = max(1, len(shown) // 6)
+    ticks = list(slots)[::step]
+    axes.set_xticks(ticks, [f"{shown[i][0]:%d %b}" for i in ticks])
+    axes.set_xlim(-0.8, max(len(shown), 3) - 0.2)
+    axes.set_ylabel("Largest drift (pp)", fontsize=FONT)
+    axes.set_title("Drift before and after each rebalance", fontsize=FONT + 4, loc="left")
+    axes.legend(fontsize=FONT, frameon=False)
+    axes.grid(axis="y", alpha=0.3)
+    _style(axes)
+    return _png(figure)

@@ -1,0 +1,178 @@
+"""`rebalance-bot`: the command-line front end. Parses, calls the facade, prints.
+
+Errors become one clear line on stderr and a non-zero exit (2 for settings, 1 otherwise);
+`--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot import cli_render
+from core.config import Settings, load_settings
+from core.errors import ConfigError, InputError, RebalanceError
+from core.facade import Rebalancer
+from core.logs import configure_logging
+from core.results import OrderOutcome
+from core.wiring import healthcheck, open_rebalancer
+
+Command = Callable[[Rebalancer, argparse.Namespace], Awaitable[str]]
+
+
+CLI_USER = "cli"
+
+
+async def _check(app: Rebalancer, _: argparse.Namespace) -> str:
+    return cli_render.check(await app.check(), app.mode)
+
+
+async def _preview(app: Rebalancer, _: argparse.Namespace) -> str:
+    return cli_render.preview(await app.preview(), app.mode)
+
+
+async def _rebalance(app: Rebalancer, args: argparse.Namespace) -> str:
+    prepared = await app.prepare_rebalance(CLI_USER)
+    print(cli_render.preview(prepared.plan, app.mode))
+    if not prepared.plan.orders:
+        app.cancel(prepared.plan_id, CLI_USER)
+        return "Nothing to do: the plan has no orders."
+    if not (args.yes or _confirmed(len(prepared.plan.orders))):
+        app.cancel(prepared.plan_id, CLI_USER)
+        return "Cancelled: nothing was placed."
+    report = await app.execute(prepared.plan_id, CLI_USER, progress=_print_progress)
+    return cli_render.report(report)
+
+
+def _confirmed(n_orders: int) -> bool:
+    if not sys.stdin.isatty():
+        raise InputError("no terminal to confirm on: run `rebalance-bot rebalance --yes`")
+    answer = input(f"\nPlace these {n_orders} orders now? [y/N] ")
+    return answer.strip().lower() in {"y", "yes"}
+
+
+async def _print_progress(outcome: OrderOutcome) -> None:
+    print(f"  {outcome.side.value.upper()} {outcome.asset}: {outcome.status}", flush=True)
+
+
+async def _lock(app: Rebalancer, args: argparse.Namespace) -> str:
+    changed = await app.lock(args.symbol, CLI_USER, args.reason)
+    symbol = args.symbol.upper()
+    return f"{symbol} locked." if changed else f"{symbol} was already locked."
+
+
+async def _unlock(app: Rebalancer, args: argparse.Namespace) -> str:
+    if args.all:
+        return f"Unlocked {app.unlock_all()} asset(s)."
+    if not args.symbol:
+        raise InputError("say which asset to unlock: `rebalance-bot unlock BTC` or `--all`")
+    changed = app.unlock(args.symbol)
+    symbol = args.symbol.upper()
+    return f"{symbol} unlocked." if changed else f"{symbol} was not locked."
+
+
+async def _locked(app: Rebalancer, _: argparse.Namespace) -> str:
+    return cli_render.locks(app.locked())
+
+
+async def _targets(app: Rebalancer, args: argparse.Namespace) -> str:
+    if args.spec:
+        return "Saved. " + cli_render.targets(await app.set_targets(args.spec))
+    return cli_render.targets(app.targets())
+
+
+async def _stats(app: Rebalancer, _: argparse.Namespace) -> str:
+    return cli_render.stats(app.stats())
+
+
+async def _history(app: Rebalancer, args: argparse.Namespace) -> str:
+    return cli_render.history(app.history(args.n))
+
+
+async def _migrate(app: Rebalancer, _: argparse.Namespace) -> str:
+    return "Database is up to date."
+
+
+COMMANDS: dict[str, tuple[Command, str]] = {
+    "check": (_check, "current allocation vs targets, drift, and whether a rebalance is due"),
+    "preview": (_preview, "the exact orders a rebalance would place now, and what is skipped"),
+    "rebalance": (_rebalance, "preview, ask y/N, then place the orders and report each fill"),
+    "lock": (_lock, "freeze an asset out of rebalancing"),
+    "unlock": (_unlock, "unfreeze an asset (or --all)"),
+    "locked": (_locked, "list locked assets"),
+    "targets": (_targets, "show the target weights, or set them: targets BTC=50,ETH=50"),
+    "stats": (_stats, "rebalances, traded volume, fees, drift before/after"),
+    "history": (_history, "the last N rebalances with their orders"),
+    "migrate": (_migrate, "apply database migrations and exit"),
+}
+
+
+def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    for name, (_, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text)
+    sub.choices["rebalance"].add_argument(
+        "--yes", action="store_true", help="do not ask (unattended); all checks still apply"
+    )
+    sub.choices["lock"].add_argument("symbol")
+    sub.choices["lock"].add_argument("--reason", default=None)
+    sub.choices["unlock"].add_argument("symbol", nargs="?")
+    sub.choices["unlock"].add_argument("--all", action="store_true")
+    sub.choices["targets"].add_argument("spec", nargs="?", help="e.g. BTC=50,ETH=30,SOL=20")
+    sub.choices["history"].add_argument("n", nargs="?", type=int, default=10)
+    sub.add_parser("run", help="start the Telegram bot (long polling)")
+    sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rebalance-bot",
+        description="Keeps a Kraken portfolio at its target weights (paper or live).",
+    )
+    p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    _add_arguments(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return p
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> str:
+    command, _ = COMMANDS[args.command]
+    async with open_rebalancer(settings) as app:
+        return await command(app, args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as e:
+        print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format, settings.secret_values())
+    if args.command == "run":
+        from bot.app import run_bot  # noqa: PLC0415 - the Telegram stack loads only for `run`
+
+        return run_bot(settings)
+    if args.command == "healthcheck":
+        return healthcheck(settings)
+    try:
+        print(asyncio.run(_run(settings, args)))
+    except RebalanceError as e:
+        return _fail(str(e), args.debug)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug: still one line unless --debug
+        return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug)
+    return 0
+
+
+def _fail(message: str, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    print(f"rebalance-bot: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

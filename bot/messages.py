@@ -1,0 +1,83 @@
+"""Errors into words a phone user can act on. The one place the bot explains a failure.
+
+Follows the error tree in `core.errors`: what happened, then what to do. Plain text (the
+caller escapes). Never includes secrets: core messages don't carry them.
+"""
+
+from __future__ import annotations
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from core.errors import (
+    AuthenticationError,
+    ConfigError,
+    ExchangeError,
+    ExecutionRefused,
+    InputError,
+    InsufficientFunds,
+    MarketNotTradable,
+    OrderOutcomeUnknown,
+    OrderRejected,
+    PortfolioError,
+    RateLimited,
+    RebalanceError,
+    StorageError,
+    TemporaryError,
+    UnknownPair,
+)
+
+UNEXPECTED = "Something went wrong on my side and it has been logged. Please try again."
+KRAKEN_DOWN = "Kraken is unavailable right now; try again in a minute."
+
+
+def refused(error: ExecutionRefused) -> str:
+    """Why a plan was not executed; the facade's words already say what to do next."""
+    return str(error)
+
+
+def _exchange(error: ExchangeError) -> str:
+    if isinstance(error, AuthenticationError):
+        return "Kraken rejected the API key: check KRAKEN_API_KEY and its permissions."
+    if isinstance(error, RateLimited):
+        return "Kraken says we are sending too many requests; try again in a minute."
+    if isinstance(error, TemporaryError):
+        return KRAKEN_DOWN
+    if isinstance(error, InsufficientFunds):
+        return f"Kraken refused the order, not enough funds: {error.reason}."
+    if isinstance(error, MarketNotTradable):
+        return f"That market is not trading right now ({error.reason}); try again later."
+    if isinstance(error, OrderRejected):
+        return f"Kraken refused the order: {error.reason}."
+    if isinstance(error, UnknownPair):
+        return f"Kraken does not know that market: {error.reason}."
+    if isinstance(error, OrderOutcomeUnknown):
+        return (
+            "An order was sent but Kraken's answer was lost. It will be looked up, never sent "
+            "again: check /history before trying again."
+        )
+    return f"Kraken returned an error ({error.reason}); try again later."
+
+
+def describe(error: BaseException) -> str:
+    """What happened and what to do, for any error a handler can meet."""
+    if isinstance(error, ExecutionRefused):
+        return refused(error)
+    if isinstance(error, ExchangeError):
+        return _exchange(error)
+    if isinstance(error, StorageError):
+        return "The database failed, so nothing was changed. Check the disk and the logs."
+    if isinstance(error, InputError | PortfolioError | ConfigError | RebalanceError):
+        return str(error)
+    if isinstance(error, RetryAfter) or _is_network(error):
+        return "Telegram did not answer in time; please try again."
+    return UNEXPECTED
+
+
+def _is_network(error: BaseException) -> bool:
+    """A transport failure; BadRequest is a NetworkError in PTB but means a bug here."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+
+
+def is_expected(error: BaseException) -> bool:
+    """Errors that are part of normal life (logged without a traceback)."""
+    return isinstance(error, RebalanceError | Forbidden | RetryAfter) or _is_network(error)

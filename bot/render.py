@@ -1,0 +1,221 @@
+"""Telegram HTML for checks, previews, plans awaiting confirmation and executions. Pure.
+
+Every inserted value goes through `esc` (or `markup.table`, which escapes); tables are
+narrower than the CLI's so they fit a phone. Money and percentages use `bot.fmt`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import fmt
+from bot.markup import bullets, esc, table
+from bot.parse import Action, button_data
+from core.domain.models import ZERO, AssetLine, DataSource, LineStatus, Plan, PlannedOrder
+from core.results import ExecutionReport, OrderOutcome, PreparedPlan, RunOutcome
+
+_NOTE_MARK = {
+    LineStatus.LOCKED: "🔒",
+    LineStatus.BLOCKED: "⛔",
+    LineStatus.UNMANAGED: "·",
+}
+_STATUS_MARK = {"filled": "✅", "partial": "⚠️"}
+_OUTCOME_TITLE = {
+    RunOutcome.FULL: "✅ Rebalance done",
+    RunOutcome.PARTIAL: "⚠️ Rebalance done in part",
+    RunOutcome.FAILED: "❌ Rebalance failed: no order filled",
+    RunOutcome.NOTHING: "Nothing to rebalance",
+    RunOutcome.RUNNING: "⏳ Rebalance still running",
+}
+
+
+def signed(value: Decimal | None) -> str:
+    """A drift in percentage points for a narrow column: '+5.5', '-0.3', '—'."""
+    if value is None:
+        return "—"
+    q = value.quantize(Decimal("0.1"))
+    return f"{q:+.1f}" if q else "0.0"
+
+
+def points(value: Decimal | None) -> str:
+    return fmt.pp(value).lstrip("+")
+
+
+def header(title: str, plan: Plan, mode: str) -> str:
+    total = f"{fmt.money(plan.total_value)} {plan.quote_currency}"
+    return f"<b>{esc(title)}</b> · {esc(mode)} mode\nTotal value: {esc(total)}"
+
+
+def source_line(source: DataSource) -> str:
+    if source.is_snapshot:
+        note = source.note or f"bundled snapshot of {source.as_of:%Y-%m-%d}; not live"
+        return f"<i>Market data: {esc(note)}</i>"
+    return f"<i>Market data: {esc(source.name)}, {source.as_of:%Y-%m-%d %H:%M} UTC</i>"
+
+
+def allocation(plan: Plan) -> str:
+    rows = [["Asset", "Now", "Target", "Drift"]]
+    rows += [
+        [x.asset, fmt.pct(x.weight_pct), fmt.pct(x.target_pct), signed(x.drift_pct)]
+        for x in plan.lines
+    ]
+    return table(rows, right=frozenset({1, 2, 3}))
+
+
+def _note(line: AssetLine) -> str | None:
+    mark = _NOTE_MARK.get(line.status)
+    if mark is None:
+        return None
+    why = line.note or line.status.value
+    return f"{mark} {esc(line.asset)}: {esc(why)}"
+
+
+def notes(plan: Plan) -> str:
+    found = [note for note in map(_note, plan.lines) if note]
+    return bullets(found) if found else ""
+
+
+def due_line(plan: Plan) -> str:
+    managed = [x for x in plan.lines if x.drift_pct is not None]
+    if not managed:
+        return "Nothing to rebalance: no asset has a target."
+    worst = max(managed, key=lambda x: abs(x.drift_pct or ZERO))
+    where = f"{esc(worst.asset)} is {esc(fmt.pp(worst.drift_pct))} off target"
+    band = esc(points(plan.drift_band_pct))
+    if plan.rebalance_due:
+        return f"⚠️ <b>Rebalance due</b>: {where} (band ±{band}). See /preview, then /rebalance."
+    return f"✅ In band: {where} at most (band ±{band})."
+
+
+def _join(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)
+
+
+def check(plan: Plan, mode: str) -> str:
+    legend = "<i>Now and Target are shares of the total; Drift in percentage points.</i>"
+    return _join(
+        header("Portfolio check", plan, mode),
+        allocation(plan) + "\n" + legend,
+        notes(plan),
+        due_line(plan),
+        source_line(plan.source),
+    )
+
+
+def orders(items: Sequence[PlannedOrder], quote: str) -> str:
+    if not items:
+        return "No orders."
+    rows = [["Side", "Asset", "Amount", quote]]
+    rows += [
+        [o.side.value.upper(), o.asset, fmt.amount(o.amount), fmt.money(o.cost)] for o in items
+    ]
+    return table(rows, right=frozenset({2, 3}))
+
+
+def skipped(plan: Plan) -> str:
+    if not plan.skipped:
+        return ""
+    items = [
+        f"{esc(s.side.value.upper())} {esc(fmt.amount(s.amount))} {esc(s.asset)}: {esc(s.reason)}"
+        for s in plan.skipped
+    ]
+    return "Skipped:\n" + bullets(items)
+
+
+def totals(plan: Plan) -> str:
+    quote = plan.quote_currency
+    traded = f"{fmt.money(plan.traded_value)} {quote}"
+    fees = f"{fmt.money(plan.fees)} {quote}"
+    drift = f"{points(plan.max_drift_pct)} → {points(plan.residual_drift_pct)}"
+    return (
+        f"{len(plan.sells)} sell(s), {len(plan.buys)} buy(s): {esc(traded)}, "
+        f"estimated fees {esc(fees)}.\nLargest drift: {esc(drift)} after the plan."
+    )
+
+
+def preview(plan: Plan, mode: str, title: str = "Rebalance preview") -> str:
+    return _join(
+        header(title, plan, mode),
+        "Orders (sells first):\n" + orders(plan.orders, plan.quote_currency),
+        skipped(plan),
+        notes(plan),
+        totals(plan),
+        due_line(plan),
+        source_line(plan.source),
+    )
+
+
+def prepared(prepared_plan: PreparedPlan, mode: str) -> str:
+    plan = prepared_plan.plan
+    text = preview(plan, mode, title="Rebalance plan")
+    if not plan.orders:
+        return text + "\n\nNothing to confirm."
+    live = "real orders on Kraken" if mode == "live" else "paper orders (no real money)"
+    until = f"{prepared_plan.expires_at:%H:%M:%S} UTC"
+    return text + f"\n\n<b>Confirm</b> to place these {esc(live)}; valid until {esc(until)}."
+
+
+def confirm_keyboard(plan_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "✅ Confirm", callback_data=button_data(Action.CONFIRM, plan_id)
+                ),
+                InlineKeyboardButton("✖️ Cancel", callback_data=button_data(Action.CANCEL, plan_id)),
+            ]
+        ]
+    )
+
+
+def order_line(order: OrderOutcome, quote: str) -> str:
+    mark = _STATUS_MARK.get(order.status, "❌")
+    side = order.side.value.upper()
+    if order.filled <= 0:
+        why = f": {order.reason}" if order.reason else ""
+        return esc(
+            f"{mark} {side} {fmt.amount(order.requested)} {order.asset}: {order.status}{why}"
+        )
+    price = fmt.price(order.average_price)
+    text = (
+        f"{mark} {side} {fmt.amount(order.filled)} {order.asset} at {price}"
+        f" = {fmt.money(order.cost)} {quote}, fee {fmt.money(order.fee)}"
+    )
+    if order.status != "filled":
+        why = f", {order.reason}" if order.reason else ""
+        text += f" ({order.status} of {fmt.amount(order.requested)}{why})"
+    return esc(text)
+
+
+def with_status(original: str, status: str) -> str:
+    """The plan message with a status line under it (buttons are removed separately)."""
+    return f"{original}\n\n{status}"
+
+
+def executing(done: Sequence[OrderOutcome], quote: str) -> str:
+    lines = ["⏳ <b>Executing…</b>"]
+    lines += [order_line(o, quote) for o in done]
+    return "\n".join(lines)
+
+
+def report(result: ExecutionReport, mode: str) -> str:
+    quote = result.quote_currency
+    title = _OUTCOME_TITLE.get(result.outcome, esc(result.outcome.value))
+    lines = [f"<b>{title}</b> · {esc(mode)} mode"]
+    lines += [order_line(o, quote) for o in result.orders]
+    if result.skipped:
+        lines.append(f"Skipped: {len(result.skipped)} (see /history).")
+    traded = f"{fmt.money(result.traded_value)} {quote}"
+    drift = f"{points(result.drift_before)} → {points(result.drift_after)}"
+    lines += [
+        "",
+        f"Traded {esc(traded)}, fees {esc(fmt.money(result.fees))} {esc(quote)}.",
+        f"Largest drift: {esc(drift)}.",
+        f"{result.succeeded} of {len(result.orders)} order(s) filled in {result.duration_s:.1f} s.",
+    ]
+    if result.outcome in (RunOutcome.PARTIAL, RunOutcome.FAILED):
+        lines.append("Check /check before trying again.")
+    return "\n".join(lines)

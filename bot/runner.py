@@ -1,0 +1,123 @@
+"""Running the Application: the same life cycle as PTB's `run_polling`, with exit codes.
+
+`running()` is what `run_polling` does (initialize, post_init, poll, start; then stop the
+updater, stop - which lets handlers in flight finish, an execution included - shutdown,
+post_shutdown), as an async context manager so tests can drive the real thing in-process.
+`serve()` adds signals and the outcome as a process exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+
+from bot.messages import describe
+from bot.state import BotApp
+from core.errors import RebalanceError
+from core.logs import get_logger
+
+log = get_logger(__name__)
+
+CONFLICT = "another instance is polling this bot token (409 Conflict)"
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+PollErrorCallback = Callable[[TelegramError], None]
+
+
+@asynccontextmanager
+async def running(
+    app: BotApp, *, poll_timeout_s: float = 10, on_poll_error: PollErrorCallback | None = None
+) -> AsyncIterator[BotApp]:
+    """The bot polling and handling updates inside the block; shut down cleanly after it.
+
+    Pending updates are NOT dropped at start: each plan's expiry, enforced by the facade,
+    decides whether a press that waited while the bot was down may still execute.
+    """
+    if app.updater is None:
+        raise RuntimeError("the application was built without an updater")
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        try:
+            await app.updater.start_polling(
+                poll_interval=0,
+                timeout=timedelta(seconds=poll_timeout_s),
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=False,
+                error_callback=on_poll_error,
+            )
+            await app.start()
+            yield app
+        finally:
+            await _stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def _stop(app: BotApp) -> None:
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        log.info("stopping: letting updates in flight finish")
+        await app.stop()
+
+
+class _Supervisor:
+    """Turns signals and fatal polling errors into one stop event and an exit code."""
+
+    def __init__(self) -> None:
+        self.stop = asyncio.Event()
+        self.exit_code = EXIT_OK
+
+    def on_signal(self, signum: int) -> None:
+        if self.stop.is_set():
+            log.info("already stopping; waiting for work in flight", signal=signum)
+        else:
+            log.info("stop signal received", signal=signal.Signals(signum).name)
+        self.stop.set()
+
+    def on_poll_error(self, error: TelegramError) -> None:
+        if isinstance(error, Conflict):
+            log.error(CONFLICT)
+            self.exit_code = EXIT_FAILURE
+            self.stop.set()
+        else:
+            log.warning("polling Telegram failed; retrying", error=str(error))
+
+
+async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or a fatal problem (non-zero, with one log line)."""
+    supervisor = _Supervisor()
+    loop = asyncio.get_running_loop()
+    for signum in _STOP_SIGNALS:
+        loop.add_signal_handler(signum, supervisor.on_signal, signum)
+    try:
+        async with running(
+            app, poll_timeout_s=poll_timeout_s, on_poll_error=supervisor.on_poll_error
+        ):
+            log.info("bot is running", bot=app.bot.username)
+            await supervisor.stop.wait()
+    except InvalidToken:
+        log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
+        return EXIT_CONFIG
+    except NetworkError as e:
+        log.error("cannot reach Telegram at TELEGRAM_API_URL", error=str(e))
+        return EXIT_FAILURE
+    except RebalanceError as e:
+        log.error("could not start", error=describe(e))
+        return EXIT_FAILURE
+    finally:
+        for signum in _STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+    log.info("bot stopped", exit_code=supervisor.exit_code)
+    return supervisor.exit_code

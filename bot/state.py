@@ -1,0 +1,122 @@
+"""What every handler shares: the facade it calls, the bot's settings, in-process claims.
+
+`BotData` is the `context.bot_data` type (PTB `ContextTypes(bot_data=BotData)`), so handlers
+get typed access instead of string keys. `Facade` is the part of `core.facade.Rebalancer`
+the bot calls; tests pass a hand-written fake with the same shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol, TypeAlias
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
+
+from core.domain.models import Plan
+from core.execution import Progress
+from core.results import (
+    DriftAlert,
+    ExecutionReport,
+    LockInfo,
+    OrderOutcome,
+    PreparedPlan,
+    RunSummary,
+    Stats,
+)
+
+
+class Facade(Protocol):
+    """The methods of `core.facade.Rebalancer` the bot uses (same signatures)."""
+
+    @property
+    def mode(self) -> str: ...
+    @property
+    def quote(self) -> str: ...
+    async def check(self) -> Plan: ...
+    async def preview(self) -> Plan: ...
+    async def prepare_rebalance(self, user_id: str) -> PreparedPlan: ...
+    async def execute(
+        self, plan_id: str, user_id: str, progress: Progress | None = None
+    ) -> ExecutionReport: ...
+    def cancel(self, plan_id: str, user_id: str) -> None: ...
+    async def reconcile(self) -> tuple[OrderOutcome, ...]: ...
+    async def lock(self, symbol: str, user_id: str, reason: str | None = None) -> bool: ...
+    def unlock(self, symbol: str) -> bool: ...
+    def unlock_all(self) -> int: ...
+    def locked(self) -> tuple[LockInfo, ...]: ...
+    def targets(self) -> dict[str, Decimal]: ...
+    async def set_targets(self, spec: str) -> dict[str, Decimal]: ...
+    def stats(self) -> Stats: ...
+    def history(self, n: int = 10) -> tuple[RunSummary, ...]: ...
+    async def poll_drift(self) -> DriftAlert | None: ...
+    def note_check_failure(self) -> bool: ...
+    def alerts_enabled(self, user_id: str) -> bool: ...
+    def set_alerts(self, user_id: str, enabled: bool) -> None: ...
+
+
+FacadeOpener = Callable[[], AbstractAsyncContextManager[Facade]]
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """The bot's own settings, taken from `core.config.Settings` once at build time."""
+
+    allowed_users: frozenset[int]
+    mode: str
+    alert_interval_s: float
+    alert_first_s: float
+    drift_band_pct: Decimal
+
+
+class BotData:
+    """`context.bot_data`: opened in `post_init`, closed in `post_shutdown` (see bot.app)."""
+
+    def __init__(self) -> None:
+        self.stack = AsyncExitStack()
+        self.opener: FacadeOpener | None = None
+        self.claims: set[str] = set()  # plan ids a button press is handling or has handled
+        self.menu: tuple[tuple[str, str], ...] = ()  # (command, description) for /help
+        self._config: BotConfig | None = None
+        self._facade: Facade | None = None
+        self._charts: Executor | None = None
+
+    @property
+    def config(self) -> BotConfig:
+        if self._config is None:
+            raise RuntimeError("the bot's settings are not set: build it with build_application")
+        return self._config
+
+    @config.setter
+    def config(self, value: BotConfig) -> None:
+        self._config = value
+
+    @property
+    def facade(self) -> Facade:
+        if self._facade is None:
+            raise RuntimeError("the facade is not open: post_init has not run")
+        return self._facade
+
+    @facade.setter
+    def facade(self, value: Facade | None) -> None:
+        self._facade = value
+
+    @property
+    def charts(self) -> Executor:
+        """A one-thread executor: matplotlib renders off the event loop, one at a time."""
+        if self._charts is None:
+            raise RuntimeError("the chart executor is not open: post_init has not run")
+        return self._charts
+
+    @charts.setter
+    def charts(self, value: Executor | None) -> None:
+        self._charts = value
+
+
+Context: TypeAlias = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+BotApp: TypeAlias = Application[
+    ExtBot[Any], Context, dict[Any, Any], dict[Any, Any], BotData, JobQueue[Context]
+]

@@ -1,0 +1,255 @@
+"""Pure parsing of Kraken's raw answers (the `info` ccxt keeps) into domain values.
+
+Numbers are read from Kraken's own strings with `Decimal(str(x))`, never through floats.
+A value that is missing or not a number never becomes zero: the caller decides, or the
+answer is refused as malformed (`ExchangeUnavailable`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from typing import Any
+
+from core.domain.models import HUNDRED, ZERO, Balances, Market, Quote, Side
+from core.domain.orders import OrderResult, OrderState
+from core.errors import ExchangeUnavailable, OrderRejected
+
+# The highest taker fee of Kraken's standard spot schedule, for a pair that states none.
+FALLBACK_TAKER_FEE = Decimal("0.004")
+AUTO_EARN_SUFFIX = "F"  # `XBT.F`: opted into rewards, still tradable as XBT
+DONE_STATUSES = frozenset({"closed", "canceled", "expired"})
+
+
+def to_decimal(raw: object) -> Decimal | None:
+    """A finite Decimal from a wire value (string, int, float); None if it is not one."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def result_of(response: object, key: str | None = None) -> dict[str, Any]:
+    """`response["result"]` (or `response["result"][key]`) as a dict, or ExchangeUnavailable."""
+    result = response.get("result") if isinstance(response, dict) else None
+    if key is not None and isinstance(result, dict):
+        result = result.get(key, {})
+    if not isinstance(result, dict):
+        where = "result" if key is None else f"result.{key}"
+        raise ExchangeUnavailable(f"Kraken's answer has no {where} object")
+    return result
+
+
+# -- markets -----------------------------------------------------------------------------------
+
+
+def market_from_ccxt(market: Mapping[str, Any]) -> Market:
+    """A `Market` from one ccxt market, its rules read from Kraken's raw pair (`info`)."""
+    info: Mapping[str, Any] = market["info"]
+    return Market(
+        symbol=market["symbol"],
+        base=market["base"],
+        quote=market["quote"],
+        exchange_id=market["id"],
+        amount_decimals=_amount_decimals(market),
+        price_decimals=int(info["pair_decimals"]),
+        order_min=to_decimal(info.get("ordermin")) or ZERO,
+        cost_min=to_decimal(info.get("costmin")) or ZERO,
+        taker_fee=schedule_taker_fee(info),
+        status=str(info.get("status") or "unknown"),
+    )
+
+
+def schedule_taker_fee(info: Mapping[str, Any]) -> Decimal:
+    """The first tier of the pair's taker schedule (`fees[0][1]`, percent) as a fraction."""
+    try:
+        pct = to_decimal(info["fees"][0][1])
+    except (KeyError, IndexError, TypeError):
+        pct = None
+    return FALLBACK_TAKER_FEE if pct is None else pct / HUNDRED
+
+
+def _amount_decimals(market: Mapping[str, Any]) -> int:
+    """Kraken's lot_decimals, or fewer if ccxt truncates amounts more coarsely."""
+    lot = int(market["info"]["lot_decimals"])
+    step = to_decimal((market.get("precision") or {}).get("amount"))
+    if step is None or step <= 0:
+        return lot
+    exponent = step.normalize().as_tuple().exponent
+    return min(lot, -exponent) if isinstance(exponent, int) else lot
+
+
+def account_taker_fees(result: Mapping[str, Any]) -> dict[str, Decimal]:
+    """Pair name -> taker fee fraction, from a TradeVolume result's `fees` (percent)."""
+    fees = result.get("fees")
+    if not isinstance(fees, Mapping):
+        return {}
+    parsed = {pair: to_decimal(entry.get("fee")) for pair, entry in fees.items()}
+    return {pair: pct / HUNDRED for pair, pct in parsed.items() if pct is not None}
+
+
+@dataclass
+class MarketCatalog:
+    """Kraken's markets, loaded at `loaded_at`, with the account's own fees once known."""
+
+    markets: tuple[Market, ...]
+    altnames: Mapping[str, str]  # pair id -> altname ("XXBTZEUR" -> "XBTEUR")
+    loaded_at: float
+    fees: dict[str, Decimal] = field(default_factory=dict)  # pair id -> account taker fee
+    fees_asked: set[str] = field(default_factory=set)  # pair ids TradeVolume was asked for
+
+    @classmethod
+    def from_ccxt(cls, markets: Iterable[Mapping[str, Any]], loaded_at: float) -> MarketCatalog:
+        spot = [m for m in markets if m.get("spot") and m.get("info", {}).get("lot_decimals")]
+        altnames = {m["id"]: str(m["info"].get("altname") or m["id"]) for m in spot}
+        return cls(tuple(market_from_ccxt(m) for m in spot), altnames, loaded_at)
+
+    def _with_fee(self, market: Market) -> Market:
+        fee = self.fees.get(market.exchange_id)
+        return market if fee is None else replace(market, taker_fee=fee)
+
+    def market(self, base: str, quote: str) -> Market | None:
+        found = next((m for m in self.markets if (m.base, m.quote) == (base, quote)), None)
+        return None if found is None else self._with_fee(found)
+
+    def by_symbol(self, symbol: str) -> Market | None:
+        found = next((m for m in self.markets if m.symbol == symbol), None)
+        return None if found is None else self._with_fee(found)
+
+    def by_pair(self, name: str) -> Market | None:
+        """A market by Kraken pair id (`XXBTZEUR`) or altname (`XBTEUR`)."""
+        ids = {name} | {pid for pid, alt in self.altnames.items() if alt == name}
+        return next((self._with_fee(m) for m in self.markets if m.exchange_id in ids), None)
+
+    def pick(self, entries: Mapping[str, Any], market: Market) -> Any:
+        """The entry of `entries` keyed by the market's pair id or its altname."""
+        found = entries.get(market.exchange_id)
+        return found if found is not None else entries.get(self.altnames[market.exchange_id])
+
+
+# -- quotes and balances -----------------------------------------------------------------------
+
+
+def quote_from_ticker(symbol: str, ticker: object) -> Quote | None:
+    """Best bid and ask from one raw Ticker entry; None unless both are positive numbers."""
+    if not isinstance(ticker, Mapping):
+        return None
+    bid, ask = _first(ticker.get("b")), _first(ticker.get("a"))
+    if bid is None or ask is None or bid <= 0 or ask <= 0:
+        return None
+    return Quote(symbol=symbol, bid=bid, ask=ask)
+
+
+def unusable_reason(market: Market, has_quote: bool) -> str:
+    """Why an asset with this market cannot be traded now ("" if it can)."""
+    if not market.online:
+        return f"{market.symbol} is {market.status} on Kraken, not online"
+    return "" if has_quote else f"no usable price for {market.symbol} from Kraken"
+
+
+def _first(values: object) -> Decimal | None:
+    return to_decimal(values[0]) if isinstance(values, list) and values else None
+
+
+def balances_from_raw(result: Mapping[str, Any], code_of: Callable[[str], str]) -> Balances:
+    """Balances from a BalanceEx (or Balance) result; `code_of` names Kraken's asset ids.
+
+    `X.F` (auto-earn) adds to X. Any other suffixed id (`ETH2.S`, `DOT.P`, `XBT.M`,
+    `EUR.HOLD`...) is untradable and kept under its own code, never merged: ETH2.S is
+    not ETH, and neither is ETH2.
+    """
+    tradable: dict[str, Decimal] = {}
+    untradable: dict[str, Decimal] = {}
+    for kraken_id, entry in result.items():
+        total = _balance_total(kraken_id, entry)
+        if total == 0:
+            continue
+        code = code_of(kraken_id)
+        base, dot, suffix = code.partition(".")
+        if dot and suffix != AUTO_EARN_SUFFIX:
+            untradable[code] = untradable.get(code, ZERO) + total
+        else:
+            tradable[base] = tradable.get(base, ZERO) + total
+    return Balances(tradable=tradable, untradable=untradable)
+
+
+def _balance_total(kraken_id: str, entry: object) -> Decimal:
+    raw = entry.get("balance") if isinstance(entry, Mapping) else entry
+    total = to_decimal(raw)
+    if total is None:
+        raise ExchangeUnavailable(f"Kraken's balance of {kraken_id} is not a number: {raw!r}")
+    return total
+
+
+# -- orders ------------------------------------------------------------------------------------
+
+
+def order_state(status: str, amount: Decimal, filled: Decimal) -> OrderState:
+    """Kraken's order status and fill as the domain's state."""
+    if status not in DONE_STATUSES:  # pending, open, or a status Kraken may add later
+        return OrderState.OPEN
+    if status == "closed" and amount > 0 and filled >= amount:
+        return OrderState.FILLED
+    return OrderState.PARTIAL if filled > 0 else OrderState.CANCELED
+
+
+def order_from_raw(
+    txid: str, info: Mapping[str, Any], market_of: Callable[[str], Market | None]
+) -> OrderResult:
+    """An `OrderResult` from one raw order of QueryOrders, OpenOrders or ClosedOrders."""
+    descr = info.get("descr") or {}
+    pair = str(descr.get("pair") or "")
+    market = market_of(pair)
+    amount = to_decimal(info.get("vol")) or ZERO
+    filled = to_decimal(info.get("vol_exec")) or ZERO
+    average = to_decimal(info.get("price"))
+    return OrderResult(
+        client_id=info.get("cl_ord_id") or None,
+        exchange_id=txid,
+        symbol=market.symbol if market is not None else pair,
+        side=Side(str(descr.get("type"))),
+        state=order_state(str(info.get("status")), amount, filled),
+        amount=amount,
+        filled=filled,
+        average_price=average if average is not None and average > 0 else None,
+        cost=to_decimal(info.get("cost")) or ZERO,
+        fee=to_decimal(info.get("fee")) or ZERO,
+        reason=str(info.get("reason") or ""),
+    )
+
+
+def orders_by_client_id(
+    raw_orders: Mapping[str, Any],
+    client_ids: Iterable[str],
+    market_of: Callable[[str], Market | None],
+) -> dict[str, OrderResult]:
+    """The raw orders whose `cl_ord_id` is one of `client_ids`, keyed by that id."""
+    wanted = set(client_ids)
+    return {
+        info["cl_ord_id"]: order_from_raw(txid, info, market_of)
+        for txid, info in raw_orders.items()
+        if isinstance(info, Mapping) and info.get("cl_ord_id") in wanted
+    }
+
+
+def order_volume(market: Market, amount: Decimal) -> str:
+    """`amount` truncated (never rounded up) to the market's lot decimals, as sent to Kraken."""
+    volume = amount.quantize(Decimal(1).scaleb(-market.amount_decimals), rounding=ROUND_DOWN)
+    if volume <= 0:
+        raise OrderRejected(
+            f"{amount} {market.base} is zero at {market.amount_decimals} decimals; order not sent",
+            reason="amount below the market's precision",
+        )
+    return f"{volume:f}"
+
+
+def first_txid(info: object) -> str | None:
+    """The order id of an AddOrder result (`{"txid": ["O..."], ...}`), if it has one."""
+    txids = info.get("txid") if isinstance(info, Mapping) else None
+    if isinstance(txids, list) and txids and isinstance(txids[0], str) and txids[0]:
+        return txids[0]
+    return None

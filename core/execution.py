@@ -1,0 +1,212 @@
+"""Executing a confirmed plan: single use, journaled orders, no blind resend.
+
+Sequence: claim the plan (atomic, single use) -> take the account lease (one execution at a
+time) -> check cooldown and prices -> sells, each journaled before it is sent -> confirm the
+sells' fills in one query -> size the buys from the real quote balance -> buys -> confirm ->
+record the run. A lost answer is resolved by looking the order up by its client order id.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from core.domain.codec import content_hash, plan_from_dict
+from core.domain.execution import moved_prices, resize_buys, run_outcome
+from core.domain.models import ZERO, MarketData, Plan, PlannedOrder, SkippedOrder
+from core.domain.planner import make_plan
+from core.errors import ExchangeError, ExecutionRefused
+from core.orders import OrderDesk
+from core.portfolio import read_portfolio
+from core.results import ExecutionReport, OrderOutcome, RunOutcome
+from core.store.records import PlanRecord, PlanStatus
+
+if TYPE_CHECKING:
+    from core.facade import Rebalancer
+
+log = structlog.get_logger(__name__)
+Progress = Callable[[OrderOutcome], Awaitable[None]]
+
+
+class Execution:
+    """One plan's execution for one user. Create, then `await run()`."""
+
+    def __init__(self, app: Rebalancer, plan_id: str, user_id: str, progress: Progress | None):
+        self.app, self.plan_id, self.user_id = app, plan_id, user_id
+        self.progress = progress
+        self.desk = OrderDesk(app.exchange, app.store, app.clock, plan_id)
+
+    async def run(self) -> ExecutionReport:
+        now = self.app.clock()
+        self._refuse_during_cooldown(now)
+        record = self.app.store.claim_plan(self.plan_id, self.user_id, now)
+        if not self.app.store.acquire_lease(self.plan_id, now):
+            self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, now)
+            raise ExecutionRefused(
+                "Another rebalance is running right now; wait for its report.", code="busy"
+            )
+        try:
+            plan = _verified_plan(record)
+            market = await self._check_prices(plan, record)
+            return await self._execute(plan, market)
+        finally:
+            self.app.store.release_lease(self.plan_id)
+
+    def _refuse_during_cooldown(self, now: datetime) -> None:
+        minutes = self.app.settings.cooldown_minutes
+        last = self.app.store.last_executed_run()
+        if last is None or minutes <= 0:
+            return
+        ends = last.started_at + timedelta(minutes=minutes)
+        if now < ends:
+            raise ExecutionRefused(
+                f"The last rebalance ran at {last.started_at:%H:%M} UTC; the cooldown "
+                f"(REBALANCE_COOLDOWN_MINUTES={minutes}) ends at {ends:%H:%M} UTC. "
+                "Nothing was placed.",
+                code="cooldown",
+            )
+
+    async def _check_prices(self, plan: Plan, record: PlanRecord) -> MarketData:
+        traded = sorted({o.asset for o in plan.orders})
+        market = await self.app.exchange.market_data(traded, plan.quote_currency)
+        planned = {a: p for a, p in record.prices.items() if a in traded}
+        moved = moved_prices(planned, market.quotes, self.app.settings.price_tolerance_pct)
+        if moved:
+            self.app.store.set_plan_status(self.plan_id, PlanStatus.CANCELLED, self.app.clock())
+            raise ExecutionRefused(
+                "Prices moved more than PRICE_DRIFT_TOLERANCE_PCT="
+                f"{self.app.settings.price_tolerance_pct}% since the plan was made "
+                f"({', '.join(moved)}). Nothing was placed: take a fresh plan with /rebalance.",
+                code="prices_moved",
+            )
+        return market
+
+    async def _execute(self, plan: Plan, market: MarketData) -> ExecutionReport:
+        started, clock0 = self.app.clock(), time.monotonic()
+        store = self.app.store
+        run_id = store.start_run(self.plan_id, self.user_id, plan.max_drift_pct, started)
+        self.desk.run_id = run_id
+        log.info("execution.started", plan_id=self.plan_id, run_id=run_id, orders=len(plan.orders))
+        sells = await self._wave(plan.sells)
+        buys, resized_skips = await self._sized_buys(plan, market)
+        outcomes = sells + await self._wave(buys)
+        skipped = (*plan.skipped, *resized_skips)
+        drift_after = await self._drift_after()
+        return self._finish(
+            plan,
+            run_id=run_id,
+            started=started,
+            clock0=clock0,
+            outcomes=outcomes,
+            skipped=skipped,
+            after=drift_after,
+        )
+
+    async def _wave(self, orders: Sequence[PlannedOrder]) -> list[OrderOutcome]:
+        outcomes = await self.desk.send_and_confirm(orders)
+        if self.progress is not None:
+            for outcome in outcomes:
+                await self.progress(outcome)
+        return outcomes
+
+    async def _sized_buys(
+        self, plan: Plan, market: MarketData
+    ) -> tuple[list[PlannedOrder], list[SkippedOrder]]:
+        """Re-size the buys from the quote balance the sells really left."""
+        if not plan.buys:
+            return [], []
+        balances = await self.app.exchange.balances()
+        cash = balances.tradable.get(plan.quote_currency, ZERO)
+        settings = self.app.settings
+        return resize_buys(
+            plan.buys,
+            cash,
+            market.markets,
+            settings.plan.min_trade_value,
+            settings.price_tolerance_pct,
+        )
+
+    async def _drift_after(self) -> Plan | None:
+        try:
+            app = self.app
+            targets = app.store.get_targets()
+            locked = frozenset(lock.symbol for lock in app.store.locks())
+            portfolio = await read_portfolio(app.exchange, set(targets) | locked, app.quote)
+            return make_plan(portfolio, targets, locked, app.settings.plan, app.clock())
+        except ExchangeError as e:
+            log.warning("execution.drift_after_unavailable", error=str(e))
+            return None
+
+    def _finish(
+        self,
+        plan: Plan,
+        *,
+        run_id: int,
+        started: datetime,
+        clock0: float,
+        outcomes: list[OrderOutcome],
+        skipped: tuple[SkippedOrder, ...],
+        after: Plan | None,
+    ) -> ExecutionReport:
+        finished = self.app.clock()
+        outcome = RunOutcome(run_outcome([o.status for o in outcomes]))
+        report = ExecutionReport(
+            plan_id=self.plan_id,
+            run_id=run_id,
+            outcome=outcome,
+            orders=tuple(outcomes),
+            skipped=skipped,
+            drift_before=plan.max_drift_pct,
+            drift_after=None if after is None else after.max_drift_pct,
+            started_at=started,
+            finished_at=finished,
+            quote_currency=plan.quote_currency,
+        )
+        self._record(report, time.monotonic() - clock0)
+        return report
+
+    def _record(self, report: ExecutionReport, duration_s: float) -> None:
+        store = self.app.store
+        store.finish_run(
+            report.run_id,
+            outcome=report.outcome,
+            drift_after=report.drift_after,
+            traded_value=report.traded_value,
+            fees=report.fees,
+            duration_s=duration_s,
+            orders_ok=report.succeeded,
+            orders_failed=report.failed,
+            orders_skipped=len(report.skipped),
+            note="",
+            now=report.finished_at,
+        )
+        store.set_plan_status(self.plan_id, PlanStatus.EXECUTED, report.finished_at)
+        log.info(
+            "execution.finished",
+            plan_id=self.plan_id,
+            run_id=report.run_id,
+            outcome=report.outcome.value,
+            ok=report.succeeded,
+            failed=report.failed,
+            traded=str(report.traded_value),
+            fees=str(report.fees),
+            duration_s=round(duration_s, 3),
+        )
+
+
+def _verified_plan(record: PlanRecord) -> Plan:
+    """The stored plan, provided its content still matches the hash taken when it was made."""
+    data: dict[str, Any] = json.loads(record.payload_json)
+    plan = plan_from_dict(data)
+    if content_hash(plan) != record.content_hash:
+        raise ExecutionRefused(
+            "This plan's stored content does not match what was shown. Nothing was placed: "
+            "take a fresh plan with /rebalance.",
+            code="tampered",
+        )
+    return plan

@@ -1,0 +1,189 @@
+"""The facade every front end calls (CLI and Telegram bot). Transport-neutral.
+
+It returns domain dataclasses and raises only `core.errors` exceptions. Front ends parse,
+call one method, render the result and reply; they never reach the exchange or the store.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from core import admin, alerts
+from core.domain.codec import content_hash, plan_to_dict
+from core.domain.models import Plan, PlanSettings
+from core.domain.planner import make_plan
+from core.execution import Execution, Progress
+from core.orders import reconcile
+from core.portfolio import held_assets, read_portfolio
+from core.ports import Exchange
+from core.results import (
+    DriftAlert,
+    ExecutionReport,
+    LockInfo,
+    OrderOutcome,
+    PreparedPlan,
+    RunSummary,
+    Stats,
+)
+from core.store.records import PlanRecord
+from core.store.repo import Store
+
+RECONCILE_LEASE = "reconcile"
+
+HELD_KEY = "held_assets"
+
+
+@dataclass(frozen=True)
+class FacadeSettings:
+    """What the facade needs from Settings, already parsed."""
+
+    mode: str  # "paper" or "live"
+    plan: PlanSettings
+    confirm_ttl_seconds: int = 120
+    cooldown_minutes: int = 60
+    price_tolerance_pct: Decimal = Decimal(1)
+
+
+class Rebalancer:
+    """Check, preview, and (see `core.execution`) rebalance one exchange account."""
+
+    def __init__(
+        self,
+        settings: FacadeSettings,
+        exchange: Exchange,
+        store: Store,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.settings = settings
+        self.exchange = exchange
+        self.store = store
+        self.clock = clock
+
+    @property
+    def mode(self) -> str:
+        return self.settings.mode
+
+    @property
+    def quote(self) -> str:
+        return self.settings.plan.quote_currency
+
+    async def check(self) -> Plan:
+        """Current allocation against the targets, drift per asset, and whether it is due."""
+        return await self.preview()
+
+    async def preview(self) -> Plan:
+        """The exact orders a rebalance would place now, and what is skipped and why."""
+        targets = self.store.get_targets()
+        locked = frozenset(lock.symbol for lock in self.store.locks())
+        assets = set(targets) | locked | self._remembered_holdings()
+        portfolio = await read_portfolio(self.exchange, assets, self.quote)
+        self._remember_holdings(held_assets(portfolio))
+        return make_plan(portfolio, targets, locked, self.settings.plan, self.clock())
+
+    def _remembered_holdings(self) -> frozenset[str]:
+        """Assets held last time, so unmanaged holdings get priced in the same request."""
+        text = self.store.kv_get(HELD_KEY) or ""
+        return frozenset(a for a in text.split(",") if a)
+
+    def _remember_holdings(self, held: frozenset[str]) -> None:
+        if held != self._remembered_holdings():
+            self.store.kv_set(HELD_KEY, ",".join(sorted(held)), self.clock())
+
+    # --- Execution (core.execution) -------------------------------------------------
+    async def prepare_rebalance(self, user_id: str) -> PreparedPlan:
+        """Compute the plan, store it for `user_id`, and return its id and expiry."""
+        plan = await self.preview()
+        now = self.clock()
+        expires = now + timedelta(seconds=self.settings.confirm_ttl_seconds)
+        record = PlanRecord(
+            id=secrets.token_urlsafe(12),
+            user_id=user_id,
+            created_at=now,
+            expires_at=expires,
+            content_hash=content_hash(plan),
+            prices=traded_prices(plan),
+            payload_json=json.dumps(plan_to_dict(plan)),
+        )
+        self.store.add_plan(record)
+        return PreparedPlan(record.id, user_id, plan, expires)
+
+    async def execute(
+        self, plan_id: str, user_id: str, progress: Progress | None = None
+    ) -> ExecutionReport:
+        """Run a stored plan at most once, for its owner, before expiry; raises ExecutionRefused."""
+        await self.reconcile()
+        return await Execution(self, plan_id, user_id, progress).run()
+
+    def cancel(self, plan_id: str, user_id: str) -> None:
+        """Mark a pending plan cancelled (owner only); raises ExecutionRefused otherwise."""
+        self.store.cancel_plan(plan_id, user_id)
+
+    async def reconcile(self) -> tuple[OrderOutcome, ...]:
+        """Resolve journal entries left unresolved (a crash, a lost answer) by asking the
+        exchange. Skipped while another execution holds the account lease."""
+        if not self.store.journal_unresolved():
+            return ()
+        if not self.store.acquire_lease(RECONCILE_LEASE, self.clock()):
+            return ()
+        try:
+            return tuple(await reconcile(self.exchange, self.store, self.clock))
+        finally:
+            self.store.release_lease(RECONCILE_LEASE)
+
+    # --- Locks, targets, stats ---------------------------------------------------------
+    async def lock(self, symbol: str, user_id: str, reason: str | None = None) -> bool:
+        """Freeze `symbol`; False if it was already locked. InputError for an unknown symbol."""
+        symbol = admin.normalize_symbol(symbol)
+        await admin.check_tradable(self.exchange, symbol, self.quote)
+        return self.store.lock(symbol, user_id, self.clock(), reason)
+
+    def unlock(self, symbol: str) -> bool:
+        """Unfreeze `symbol`; False if it was not locked."""
+        return self.store.unlock(admin.normalize_symbol(symbol))
+
+    def unlock_all(self) -> int:
+        return self.store.unlock_all()
+
+    def locked(self) -> tuple[LockInfo, ...]:
+        return tuple(admin.lock_info(x) for x in self.store.locks())
+
+    def targets(self) -> dict[str, Decimal]:
+        return self.store.get_targets()
+
+    async def set_targets(self, spec: str) -> dict[str, Decimal]:
+        """Validate and store `BTC=50,ETH=30,SOL=20`; InputError changes nothing."""
+        weights = await admin.validated_targets(self.exchange, spec, self.quote)
+        self.store.set_targets(weights, self.clock())
+        return self.store.get_targets()
+
+    def stats(self) -> Stats:
+        return admin.stats(self.store, self.quote, self.settings.cooldown_minutes)
+
+    def history(self, n: int = 10) -> tuple[RunSummary, ...]:
+        return tuple(admin.run_summary(r) for r in self.store.history(n))
+
+    # --- Alerts --------------------------------------------------------------------------
+    async def poll_drift(self) -> DriftAlert | None:
+        """An alert when a rebalance has become due; None while already alerted or in band."""
+        return alerts.after_check(self.store, await self.check(), self.clock())
+
+    def note_check_failure(self) -> bool:
+        """Count a failed scheduled check; True exactly once, when users should be told."""
+        return alerts.after_failure(self.store, self.clock())
+
+    def alerts_enabled(self, user_id: str) -> bool:
+        return self.store.alerts_enabled(user_id)
+
+    def set_alerts(self, user_id: str, enabled: bool) -> None:
+        self.store.set_alerts(user_id, enabled)
+
+
+def traded_prices(plan: Plan) -> dict[str, Decimal]:
+    """The valuation prices of the assets the plan trades: what execution compares with."""
+    traded = {o.asset for o in plan.orders}
+    return {x.asset: x.price for x in plan.lines if x.asset in traded and x.price is not None}

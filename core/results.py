@@ -1,0 +1,135 @@
+"""What the facade returns besides plans: frozen dataclasses, no I/O, no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from core.domain.models import ZERO, Plan, Side, SkippedOrder
+
+
+class RunOutcome(StrEnum):
+    RUNNING = "running"
+    FULL = "full"  # every order filled
+    PARTIAL = "partial"  # some orders failed or filled in part
+    FAILED = "failed"  # no order filled
+    NOTHING = "nothing"  # the plan had no orders
+
+
+@dataclass(frozen=True)
+class PreparedPlan:
+    """A stored plan awaiting confirmation by the user who asked for it."""
+
+    plan_id: str
+    user_id: str
+    plan: Plan
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    """One order of an execution, as it ended (or as far as is known)."""
+
+    client_order_id: str
+    asset: str
+    symbol: str
+    side: Side
+    requested: Decimal
+    filled: Decimal
+    average_price: Decimal | None
+    cost: Decimal
+    fee: Decimal
+    status: str  # journal status: filled, partial, rejected, unknown, ...
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "filled"
+
+
+@dataclass(frozen=True)
+class ExecutionReport:
+    plan_id: str
+    run_id: int
+    outcome: RunOutcome
+    orders: tuple[OrderOutcome, ...]
+    skipped: tuple[SkippedOrder, ...]
+    drift_before: Decimal
+    drift_after: Decimal | None
+    started_at: datetime
+    finished_at: datetime
+    quote_currency: str
+
+    @property
+    def duration_s(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for o in self.orders if o.ok)
+
+    @property
+    def failed(self) -> int:
+        return len(self.orders) - self.succeeded
+
+    @property
+    def traded_value(self) -> Decimal:
+        return sum((o.cost for o in self.orders), ZERO)
+
+    @property
+    def fees(self) -> Decimal:
+        return sum((o.fee for o in self.orders), ZERO)
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    symbol: str
+    locked_by: str
+    locked_at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One past rebalance and its orders."""
+
+    run_id: int
+    plan_id: str
+    user_id: str
+    started_at: datetime
+    outcome: RunOutcome
+    drift_before: Decimal
+    drift_after: Decimal | None
+    traded_value: Decimal
+    fees: Decimal
+    duration_s: float
+    orders: tuple[OrderOutcome, ...] = ()
+
+
+@dataclass(frozen=True)
+class Stats:
+    runs_by_outcome: Mapping[str, int]
+    total_traded: Decimal
+    total_fees: Decimal
+    avg_drift_before: Decimal | None
+    avg_drift_after: Decimal | None
+    volume_by_asset: Mapping[str, Decimal]
+    last_run: RunSummary | None
+    cooldown_ends_at: datetime | None
+    locks: tuple[LockInfo, ...]
+    quote_currency: str
+    drift_series: tuple[tuple[datetime, Decimal, Decimal | None], ...] = field(default=())
+
+    @property
+    def runs(self) -> int:
+        return sum(self.runs_by_outcome.values())
+
+
+@dataclass(frozen=True)
+class DriftAlert:
+    """A rebalance became due: tell the users once, until the portfolio is back in band."""
+
+    plan: Plan

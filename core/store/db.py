@@ -1,0 +1,171 @@
+"""Engines and migrations.
+
+`make_engine(url)` opens SQLite safely (owner-only file, WAL, busy timeout, foreign keys,
+one write transaction at a time) or any other SQLAlchemy URL (e.g. PostgreSQL) as is.
+`upgrade(url)` applies the Alembic migrations in `<repo>/alembic` up to head; the bot and
+the CLI call it at start. The migration scripts are found next to the `core` package, so
+this works from a checkout and from the Docker image (which copies the repository).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from core.errors import StorageError
+
+BUSY_TIMEOUT_MS = 5000
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "alembic"
+
+
+def make_engine(url: str) -> Engine:
+    """An Engine for `url`; for a SQLite file, the file exists (mode 0600) before it opens."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite":
+        return _create(parsed, pool_pre_ping=True)
+    path = _sqlite_path(parsed)
+    if path is not None:
+        _prepare_file(path)
+    engine = _create(parsed)
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
+    return engine
+
+
+def migrations_dir() -> Path:
+    """Where the Alembic scripts are: `<repo>/alembic`, beside the `core` package."""
+    if not (MIGRATIONS_DIR / "env.py").is_file():
+        raise StorageError(
+            f"the database migrations are missing: expected {MIGRATIONS_DIR}/env.py "
+            "(run from the repository or the Docker image, which both contain alembic/)"
+        )
+    return MIGRATIONS_DIR
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic Config built in code; `env.py` reads the URL from `attributes["url"]`.
+
+    Without a URL, `env.py` falls back to DATABASE_URL from the settings.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()).replace("%", "%%"))
+    config.set_main_option("path_separator", "os")
+    if url is not None:
+        config.attributes["url"] = url
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply the migrations to `revision` (default: the newest) in one transaction."""
+    _run_migrations(url, command.upgrade, revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Revert the migrations down to `revision` ("base" drops every table)."""
+    _run_migrations(url, command.downgrade, revision)
+
+
+@contextmanager
+def migration_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for migrations, committed only if they all succeed.
+
+    On SQLite, foreign keys are off meanwhile (batch migrations recreate tables, which
+    `PRAGMA foreign_keys=ON` forbids) and checked before the commit instead.
+    """
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _pragma(connection, "foreign_keys=OFF")  # only effective outside a transaction
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise StorageError("the migration left rows that break foreign keys")
+        finally:
+            if sqlite:
+                _pragma(connection, "foreign_keys=ON")
+
+
+def _run_migrations(url: str, step: Any, revision: str) -> None:
+    config = alembic_config(url)
+    engine = make_engine(url)
+    try:
+        with migration_transaction(engine) as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+    except (CommandError, SQLAlchemyError) as e:
+        raise StorageError(f"database migration to {revision} failed: {e}") from e
+    finally:
+        engine.dispose()
+
+
+def _pragma(connection: Connection, pragma: str) -> None:
+    """Run a PRAGMA on the driver connection directly, outside SQLAlchemy's transaction."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA {pragma}")
+    finally:
+        cursor.close()
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError as e:
+        raise StorageError(f"DATABASE_URL is not a database URL: {e}") from e
+
+
+def _create(url: URL, **kwargs: Any) -> Engine:
+    try:
+        return create_engine(url, **kwargs)
+    except (ArgumentError, ImportError) as e:
+        raise StorageError(f"cannot use database {url.get_backend_name()}: {e}") from e
+
+
+def _sqlite_path(url: URL) -> Path | None:
+    """The file behind a SQLite URL; None for in-memory or `file:` URI databases."""
+    database = url.database or ""
+    if database in ("", ":memory:") or url.query.get("uri") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _prepare_file(path: Path) -> None:
+    """Create the directory and an owner-only database file; tighten an existing one."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        raise StorageError(f"cannot create the database file {path}: {e.strerror}") from e
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Per connection: WAL, a busy timeout, foreign keys; SQLAlchemy emits BEGIN itself."""
+    dbapi_connection.isolation_level = None  # stop sqlite3's own (legacy) BEGIN handling
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_begin(connection: Any) -> None:
+    """Every unit of work takes the write lock up front: no read-then-write upgrade races."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

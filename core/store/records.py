@@ -1,0 +1,154 @@
+"""What the store hands to the rest of the core: frozen dataclasses and enums, no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from core.domain.models import Side
+from core.results import RunOutcome
+
+__all__ = [
+    "FillRecord",
+    "JournalEntry",
+    "JournalStatus",
+    "LockRecord",
+    "PlanRecord",
+    "PlanStatus",
+    "RunOutcome",
+    "RunRecord",
+    "StatsRecord",
+]
+
+
+class PlanStatus(StrEnum):
+    PENDING = "pending"  # stored, awaiting its owner's confirmation
+    CONFIRMED = "confirmed"  # claimed once by its owner; executing or about to
+    CANCELLED = "cancelled"  # the owner said no
+    EXPIRED = "expired"  # not confirmed in time
+    EXECUTED = "executed"  # its run finished
+
+
+class JournalStatus(StrEnum):
+    INTENT = "intent"  # recorded, about to be sent (or a crash came first)
+    SENT = "sent"  # sent, no answer yet
+    OPEN = "open"  # accepted by the exchange, not done
+    FILLED = "filled"
+    PARTIAL = "partial"  # done with part filled
+    REJECTED = "rejected"  # certainly not placed
+    UNKNOWN = "unknown"  # the answer was lost: look it up by client order id
+    CANCELED = "canceled"  # done with nothing filled
+
+    @property
+    def unresolved(self) -> bool:
+        """Whether the exchange must still be asked how this order ended."""
+        return self in UNRESOLVED
+
+
+UNRESOLVED = frozenset(
+    {JournalStatus.INTENT, JournalStatus.SENT, JournalStatus.UNKNOWN, JournalStatus.OPEN}
+)
+
+
+@dataclass(frozen=True)
+class LockRecord:
+    symbol: str
+    locked_by: str
+    locked_at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A stored plan. `payload_json` is opaque to the store; `prices` are the mids it used."""
+
+    id: str  # at most 32 characters
+    user_id: str
+    created_at: datetime
+    expires_at: datetime
+    content_hash: str
+    prices: Mapping[str, Decimal]
+    payload_json: str
+    status: PlanStatus = PlanStatus.PENDING
+    executed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One order of an execution, as far as it is known."""
+
+    id: int
+    plan_id: str
+    run_id: int | None
+    client_order_id: str
+    symbol: str
+    side: Side
+    amount: Decimal
+    status: JournalStatus
+    exchange_order_id: str | None
+    filled_amount: Decimal
+    average_price: Decimal | None
+    cost: Decimal
+    fee: Decimal
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One execution of a plan, with its journal entries (oldest first) for history."""
+
+    id: int
+    plan_id: str
+    user_id: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: RunOutcome
+    drift_before: Decimal
+    drift_after: Decimal | None
+    traded_value: Decimal
+    fees: Decimal
+    duration_s: float
+    orders_ok: int
+    orders_failed: int
+    orders_skipped: int
+    note: str
+    orders: tuple[JournalEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class FillRecord:
+    """What one exchange order filled: the raw material of cost basis."""
+
+    exchange_order_id: str
+    client_order_id: str | None
+    symbol: str
+    side: Side
+    amount: Decimal  # base units
+    price: Decimal  # average fill price
+    cost: Decimal  # quote units
+    fee: Decimal
+    fee_currency: str
+    filled_at: datetime
+
+
+@dataclass(frozen=True)
+class StatsRecord:
+    """Aggregates over every run and journal entry (averages are None without runs)."""
+
+    runs_by_outcome: Mapping[RunOutcome, int]
+    total_traded: Decimal  # sum of runs' traded value, quote units
+    total_fees: Decimal
+    avg_drift_before: Decimal | None  # percentage points
+    avg_drift_after: Decimal | None  # over runs that measured it
+    volume_by_symbol: Mapping[str, Decimal]  # "BTC/EUR" -> quote value traded
+    last_run: RunRecord | None
+    drift_series: tuple[tuple[datetime, Decimal, Decimal | None], ...] = field(default=())
+
+    @property
+    def runs(self) -> int:
+        return sum(self.runs_by_outcome.values())

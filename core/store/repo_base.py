@@ -1,0 +1,52 @@
+"""The unit of work every `Store` method runs in: commit at the end, roll back otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError, StatementError
+from sqlmodel import Session
+
+from core.errors import StorageError
+
+
+class StoreBase:
+    """Owns the Engine; subclasses add one group of methods each (see `repo.Store`)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def close(self) -> None:
+        """Release the connection pool; the Store must not be used afterwards."""
+        self._engine.dispose()
+
+    @contextmanager
+    def _unit(self) -> Iterator[Session]:
+        """One transaction: committed if the block ends normally, rolled back otherwise.
+
+        SQLAlchemy errors leave as `StorageError` (with the original as `__cause__`);
+        other exceptions pass through unchanged, after the rollback.
+        """
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                yield session
+                session.commit()
+        except SQLAlchemyError as e:
+            raise StorageError(f"the database failed, nothing was changed: {_describe(e)}") from e
+
+
+def is_conflict(error: StorageError) -> bool:
+    """Whether a StorageError came from a uniqueness or foreign-key violation."""
+    return isinstance(error.__cause__, IntegrityError)
+
+
+def _describe(error: SQLAlchemyError) -> str:
+    """The driver's own words when there are some; never the SQL or its parameters."""
+    if isinstance(error, StatementError) and error.orig is not None:
+        return f"{type(error.orig).__name__}: {error.orig}"
+    cause = error.__cause__
+    if cause is not None:
+        return f"{type(cause).__name__}: {cause}"
+    return type(error).__name__

@@ -1,0 +1,184 @@
+"""The order journal (intent before sending, outcome after) and the fills for cost basis."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from core.domain.models import Side
+from core.errors import StorageError
+from core.store.records import UNRESOLVED, FillRecord, JournalEntry, JournalStatus
+from core.store.repo_base import StoreBase
+from core.store.tables import FillRow, JournalRow
+
+
+class JournalStore(StoreBase):
+    def journal_intent(  # noqa: PLR0917 (positional, as the order desk calls it)
+        self,
+        plan_id: str,
+        run_id: int | None,
+        client_order_id: str,
+        symbol: str,
+        side: Side,
+        amount: Decimal,
+        now: datetime,
+    ) -> JournalEntry:
+        """Record an order about to be sent; committed before it is. Ids are unique."""
+        row = JournalRow(
+            plan_id=plan_id,
+            run_id=run_id,
+            client_order_id=client_order_id,
+            symbol=symbol,
+            side=side,
+            amount=amount,
+            status=JournalStatus.INTENT,
+            created_at=now,
+            updated_at=now,
+        )
+        with self._unit() as session:
+            session.add(row)
+            session.flush()
+            return journal_entry(row)
+
+    def journal_update(
+        self,
+        client_order_id: str,
+        *,
+        status: JournalStatus,
+        exchange_order_id: str | None = None,
+        filled_amount: Decimal | None = None,
+        average_price: Decimal | None = None,
+        cost: Decimal | None = None,
+        fee: Decimal | None = None,
+        error: str | None = None,
+        now: datetime,
+    ) -> JournalEntry:
+        """Set the status, and whichever other fields are given (None keeps the old value)."""
+        changes: dict[str, Any] = {
+            "exchange_order_id": exchange_order_id,
+            "filled_amount": filled_amount,
+            "average_price": average_price,
+            "cost": cost,
+            "fee": fee,
+            "error": error,
+        }
+        with self._unit() as session:
+            row = _by_client_id(session, client_order_id)
+            for name, value in changes.items():
+                if value is not None:
+                    setattr(row, name, value)
+            row.status, row.updated_at = status, now
+            session.flush()
+            return journal_entry(row)
+
+    def journal_unresolved(self) -> list[JournalEntry]:
+        """Orders whose outcome must still be asked of the exchange, oldest first."""
+        return self._journal(col(JournalRow.status).in_(sorted(UNRESOLVED)))
+
+    def journal_for_run(self, run_id: int) -> list[JournalEntry]:
+        return self._journal(col(JournalRow.run_id) == run_id)
+
+    def journal_for_plan(self, plan_id: str) -> list[JournalEntry]:
+        return self._journal(col(JournalRow.plan_id) == plan_id)
+
+    def journal_for_ids(self, client_order_ids: Sequence[str]) -> list[JournalEntry]:
+        """The entries of these client order ids (unknown ids are absent), oldest first."""
+        if not client_order_ids:
+            return []
+        return self._journal(col(JournalRow.client_order_id).in_(list(client_order_ids)))
+
+    def _journal(self, where: Any) -> list[JournalEntry]:
+        with self._unit() as session:
+            rows = session.exec(select(JournalRow).where(where).order_by(col(JournalRow.id)))
+            return [journal_entry(row) for row in rows]
+
+    # --- Fills -------------------------------------------------------------------------
+    def record_fill(self, fill: FillRecord) -> bool:
+        """Keep what one exchange order filled; True if new, False if it replaced the old.
+
+        Recording the same order twice (e.g. again at reconciliation) never counts it twice.
+        """
+        with self._unit() as session:
+            old = session.exec(
+                select(FillRow).where(col(FillRow.exchange_order_id) == fill.exchange_order_id)
+            ).first()
+            if old is None:
+                session.add(FillRow(exchange_order_id=fill.exchange_order_id, **_fill_fields(fill)))
+                return True
+            for name, value in _fill_fields(fill).items():
+                setattr(old, name, value)
+            return False
+
+    def fills(self, symbol: str | None = None) -> list[FillRecord]:
+        """Every recorded fill (of one symbol if given), in the order they happened."""
+        statement = select(FillRow).order_by(col(FillRow.filled_at), col(FillRow.id))
+        if symbol is not None:
+            statement = statement.where(col(FillRow.symbol) == symbol)
+        with self._unit() as session:
+            return [_fill_record(row) for row in session.exec(statement)]
+
+
+def _fill_fields(fill: FillRecord) -> dict[str, Any]:
+    """Every column of a fill row but its keys."""
+    return {
+        "client_order_id": fill.client_order_id,
+        "symbol": fill.symbol,
+        "side": fill.side,
+        "amount": fill.amount,
+        "price": fill.price,
+        "cost": fill.cost,
+        "fee": fill.fee,
+        "fee_currency": fill.fee_currency,
+        "filled_at": fill.filled_at,
+    }
+
+
+def _by_client_id(session: Session, client_order_id: str) -> JournalRow:
+    row = session.exec(
+        select(JournalRow).where(col(JournalRow.client_order_id) == client_order_id)
+    ).first()
+    if row is None:
+        raise StorageError(f"no journal entry has client order id {client_order_id}")
+    return row
+
+
+def journal_entry(row: JournalRow) -> JournalEntry:
+    if row.id is None:
+        raise StorageError("a journal entry was read before it had an id")
+    return JournalEntry(
+        id=row.id,
+        plan_id=row.plan_id,
+        run_id=row.run_id,
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=Side(row.side),
+        amount=row.amount,
+        status=JournalStatus(row.status),
+        exchange_order_id=row.exchange_order_id,
+        filled_amount=row.filled_amount,
+        average_price=row.average_price,
+        cost=row.cost,
+        fee=row.fee,
+        error=row.error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _fill_record(row: FillRow) -> FillRecord:
+    return FillRecord(
+        exchange_order_id=row.exchange_order_id,
+        client_order_id=row.client_order_id,
+        symbol=row.symbol,
+        side=Side(row.side),
+        amount=row.amount,
+        price=row.price,
+        cost=row.cost,
+        fee=row.fee,
+        fee_currency=row.fee_currency,
+        filled_at=row.filled_at,
+    )

@@ -1,0 +1,175 @@
+"""SQLModel tables. Private to `core.store`: the rest of the core sees `records` only.
+
+Money and amounts are `DecimalText` (exact text), times are `UtcDateTime` (aware, UTC).
+No table has a column for a secret. The schema is created by the Alembic migrations in
+`alembic/versions`; `SQLModel.metadata` here is what they are checked against.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Float, Integer, String, Text, true
+from sqlmodel import Field, SQLModel
+
+from core.store.coltypes import DecimalText, Label, UtcDateTime
+
+# Stable constraint names, so later (batch) migrations on SQLite can address them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SYMBOL = String(32)  # "BTC" or "BTC/EUR"
+USER = String(64)  # a Telegram user id as text, or "cli"
+PLAN_ID = String(32)
+ORDER_ID = String(64)  # client or exchange order id
+STATUS = Label(16)  # statuses, sides, states: plain text codes
+
+
+class TargetRow(SQLModel, table=True):
+    __tablename__ = "targets"
+
+    symbol: str = Field(sa_type=SYMBOL, primary_key=True)
+    weight: Decimal = Field(sa_type=DecimalText)  # percent of the portfolio
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class LockRow(SQLModel, table=True):
+    __tablename__ = "locks"
+
+    symbol: str = Field(sa_type=SYMBOL, primary_key=True)
+    locked_by: str = Field(sa_type=USER)
+    locked_at: datetime = Field(sa_type=UtcDateTime)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class PlanRow(SQLModel, table=True):
+    __tablename__ = "plans"
+
+    id: str = Field(sa_type=PLAN_ID, primary_key=True)
+    user_id: str = Field(sa_type=USER)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime)
+    status: str = Field(sa_type=STATUS)
+    content_hash: str = Field(sa_type=String(128))
+    prices_json: str = Field(sa_type=Text)  # {"BTC": "61234.5", ...}: the mids it used
+    payload_json: str = Field(sa_type=Text)  # the whole plan, serialized by the caller
+    executed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ExecutionLeaseRow(SQLModel, table=True):
+    """One row (id=1, inserted by the first migration): who is executing right now."""
+
+    __tablename__ = "execution_lease"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    plan_id: str | None = Field(default=None, sa_type=PLAN_ID)
+    acquired_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(sa_type=PLAN_ID, foreign_key="plans.id", index=True)
+    user_id: str = Field(sa_type=USER)
+    started_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    outcome: str = Field(sa_type=STATUS)
+    drift_before: Decimal = Field(sa_type=DecimalText)
+    drift_after: Decimal | None = Field(default=None, sa_type=DecimalText)
+    traded_value: Decimal = Field(default=Decimal(0), sa_type=DecimalText)
+    fees: Decimal = Field(default=Decimal(0), sa_type=DecimalText)
+    duration_s: float = Field(default=0.0, sa_type=Float)
+    orders_ok: int = Field(default=0, sa_type=Integer)
+    orders_failed: int = Field(default=0, sa_type=Integer)
+    orders_skipped: int = Field(default=0, sa_type=Integer)
+    note: str = Field(default="", sa_type=Text)
+
+
+class JournalRow(SQLModel, table=True):
+    """One order of an execution: written as an intent before it is sent, then updated."""
+
+    __tablename__ = "journal"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: str = Field(sa_type=PLAN_ID, foreign_key="plans.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="runs.id", index=True)
+    client_order_id: str = Field(sa_type=ORDER_ID, unique=True)
+    symbol: str = Field(sa_type=SYMBOL)
+    side: str = Field(sa_type=STATUS)
+    amount: Decimal = Field(sa_type=DecimalText)
+    status: str = Field(sa_type=STATUS, index=True)
+    exchange_order_id: str | None = Field(default=None, sa_type=ORDER_ID)
+    filled_amount: Decimal = Field(default=Decimal(0), sa_type=DecimalText)
+    average_price: Decimal | None = Field(default=None, sa_type=DecimalText)
+    cost: Decimal = Field(default=Decimal(0), sa_type=DecimalText)
+    fee: Decimal = Field(default=Decimal(0), sa_type=DecimalText)
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class FillRow(SQLModel, table=True):
+    """What one order filled, for cost basis: one row per exchange order."""
+
+    __tablename__ = "fills"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_order_id: str | None = Field(default=None, sa_type=ORDER_ID, index=True)
+    exchange_order_id: str = Field(sa_type=ORDER_ID, unique=True)
+    symbol: str = Field(sa_type=SYMBOL)
+    side: str = Field(sa_type=STATUS)
+    amount: Decimal = Field(sa_type=DecimalText)  # base units filled
+    price: Decimal = Field(sa_type=DecimalText)  # average fill price
+    cost: Decimal = Field(sa_type=DecimalText)  # quote units
+    fee: Decimal = Field(sa_type=DecimalText)
+    fee_currency: str = Field(sa_type=SYMBOL)
+    filled_at: datetime = Field(sa_type=UtcDateTime, index=True)
+
+
+class PaperBalanceRow(SQLModel, table=True):
+    __tablename__ = "paper_balances"
+
+    asset: str = Field(sa_type=SYMBOL, primary_key=True)
+    amount: Decimal = Field(sa_type=DecimalText)
+
+
+class PaperOrderRow(SQLModel, table=True):
+    __tablename__ = "paper_orders"
+
+    exchange_order_id: str = Field(sa_type=ORDER_ID, primary_key=True)
+    client_order_id: str | None = Field(default=None, sa_type=ORDER_ID, index=True)
+    symbol: str = Field(sa_type=SYMBOL)
+    side: str = Field(sa_type=STATUS)
+    state: str = Field(sa_type=STATUS)
+    amount: Decimal = Field(sa_type=DecimalText)
+    filled: Decimal = Field(sa_type=DecimalText)
+    average_price: Decimal | None = Field(default=None, sa_type=DecimalText)
+    cost: Decimal = Field(sa_type=DecimalText)
+    fee: Decimal = Field(sa_type=DecimalText)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    reason: str = Field(default="", sa_type=Text)
+
+
+class UserPrefRow(SQLModel, table=True):
+    __tablename__ = "user_prefs"
+
+    user_id: str = Field(sa_type=USER, primary_key=True)
+    alerts_enabled: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+
+
+class KvRow(SQLModel, table=True):
+    """Small state: alert 'armed' flags, a heartbeat, remembered holdings."""
+
+    __tablename__ = "kv"
+
+    key: str = Field(sa_type=String(128), primary_key=True)
+    value: str = Field(sa_type=Text)
+    updated_at: datetime = Field(sa_type=UtcDateTime)

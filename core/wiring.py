@@ -1,0 +1,104 @@
+"""Composition root: builds the facade from Settings, and closes what it opened."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import structlog
+
+from core.config import Settings
+from core.domain.models import PlanSettings
+from core.exchange.kraken import KrakenExchange
+from core.exchange.paper import PaperExchange
+from core.facade import FacadeSettings, Rebalancer
+from core.ports import Exchange
+from core.store.db import make_engine, upgrade
+from core.store.repo import Store
+
+log = structlog.get_logger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def facade_settings(settings: Settings) -> FacadeSettings:
+    return FacadeSettings(
+        mode=settings.trading_mode,
+        plan=PlanSettings(
+            quote_currency=settings.quote_currency,
+            min_trade_value=settings.min_trade_value,
+            drift_band_pct=settings.drift_band_pct,
+            max_orders=settings.max_orders,
+        ),
+        confirm_ttl_seconds=settings.confirm_ttl_seconds,
+        cooldown_minutes=settings.rebalance_cooldown_minutes,
+        price_tolerance_pct=settings.price_drift_tolerance_pct,
+    )
+
+
+def open_store(settings: Settings) -> Store:
+    """Apply migrations, then open the store and seed the targets of an empty database."""
+    upgrade(settings.database_url)
+    store = Store(make_engine(settings.database_url))
+    store.seed_targets_if_empty(settings.target_weights, utc_now())
+    return store
+
+
+def make_exchange(settings: Settings, store: Store) -> Exchange:
+    if settings.trading_mode == "live":
+        return KrakenExchange(
+            api_url=settings.kraken_api_url,
+            api_key=_reveal(settings.kraken_api_key),
+            api_secret=_reveal(settings.kraken_api_secret),
+            tier=settings.kraken_tier,
+        )
+    source = None
+    if settings.paper_market_data == "auto":
+        source = KrakenExchange(
+            api_url=settings.kraken_api_url, api_key=None, api_secret=None, timeout_s=3
+        )
+    return PaperExchange(
+        book=store, seed=settings.paper_balances, market_source=source, now=utc_now
+    )
+
+
+def _reveal(secret: object) -> str | None:
+    get = getattr(secret, "get_secret_value", None)
+    return None if get is None else str(get())
+
+
+@asynccontextmanager
+async def open_rebalancer(settings: Settings) -> AsyncIterator[Rebalancer]:
+    """The facade, ready: migrations applied, exchange client open; closed on exit."""
+    store = open_store(settings)
+    exchange = make_exchange(settings, store)
+    try:
+        yield Rebalancer(facade_settings(settings), exchange, store, utc_now)
+    finally:
+        await exchange.close()
+        store.close()
+
+
+HEARTBEAT_KEY = "bot.heartbeat"
+HEARTBEAT_MAX_AGE_S = 300
+
+
+def healthcheck(settings: Settings) -> int:
+    """0 when the database answers and the bot's heartbeat (if it ever ran) is fresh."""
+    try:
+        store = Store(make_engine(settings.database_url))
+        beat = store.kv_get(HEARTBEAT_KEY)
+        store.close()
+    except Exception as e:  # any failure means unhealthy; say why in one line
+        print(f"unhealthy: database: {type(e).__name__}", flush=True)
+        return 1
+    if beat is not None:
+        age = (utc_now() - datetime.fromisoformat(beat)).total_seconds()
+        if age > HEARTBEAT_MAX_AGE_S:
+            print(f"unhealthy: last heartbeat {age:.0f} s ago", flush=True)
+            return 1
+    print("healthy", flush=True)
+    return 0

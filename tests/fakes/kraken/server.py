@@ -1,0 +1,331 @@
+"""``FakeKraken``: lifecycle, state setters and inspection helpers of the fake server."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from .app import RequestRecord, Runtime, build_app
+from .auth import TEST_API_KEY, TEST_API_SECRET, Authenticator
+from .control import control_handler
+from .endpoints import Venue
+from .faults import FaultQueue, RateCounter
+from .markets import Catalog, Pair
+from .orders import Order
+from .state import Account
+from .synthetic import add_synthetic_pair
+from .tickers import Quote, TickerBook
+
+Amount = Decimal | int | str
+# Request line / header limit: Cloudflare's (in front of api.kraken.com) documented 16 KB URL
+# limit instead of aiohttp's 8 KiB, so a Ticker call for ~1,000 pairs fits as it would live.
+MAX_REQUEST_LINE = 16 * 1024
+DEFAULT_BALANCES: dict[str, str] = {
+    "XXBT": "0.5",
+    "XETH": "2",
+    "SOL": "20",
+    "ADA": "1000",
+    "ZEUR": "0",
+}
+
+
+def _dec(value: Amount) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class FakeKraken:
+    """A Kraken-compatible REST server on 127.0.0.1, for tests and benchmarks.
+
+    ``async with FakeKraken() as kraken: ...`` binds a free port; ``kraken.url`` is the base
+    URL to give ccxt as both ``urls['api']['public']`` and ``urls['api']['private']``.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str = TEST_API_KEY,
+        api_secret: str = TEST_API_SECRET,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        rate_limit_tier: str | None = None,
+        taker_fee_pct: Amount | None = None,
+        maker_fee_pct: Amount | None = None,
+        balances: Mapping[str, Amount] | None = None,
+        seed: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.api_key, self.api_secret = api_key, api_secret
+        self.host, self._port = host, port
+        catalog = Catalog.from_fixtures()
+        tickers = TickerBook()
+        account = Account(catalog, tickers, random.Random(seed), wall_clock)
+        self.runtime = Runtime(
+            venue=Venue(catalog, tickers, account),
+            auth=Authenticator({api_key: api_secret}),
+            faults=FaultQueue(),
+            rate=RateCounter(clock, rate_limit_tier),
+            latency=latency,
+        )
+        self.taker_fee_pct = None if taker_fee_pct is None else _dec(taker_fee_pct)
+        self.maker_fee_pct = None if maker_fee_pct is None else _dec(maker_fee_pct)
+        self.set_balances(DEFAULT_BALANCES if balances is None else balances, replace=True)
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> Self:
+        self.runtime.closing = asyncio.Event()
+        app = build_app(self.runtime, control_handler(self))
+        self._runner = web.AppRunner(
+            app,
+            access_log=None,
+            shutdown_timeout=1.0,
+            max_line_size=MAX_REQUEST_LINE,
+            max_field_size=MAX_REQUEST_LINE,
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self._port)
+        await site.start()
+        self._port = int(self._runner.addresses[0][1])
+        return self
+
+    async def close(self) -> None:
+        self.runtime.closing.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:PORT``: no path; ccxt appends ``/0/public/...`` itself."""
+        if self._runner is None:
+            raise RuntimeError("FakeKraken is not started")
+        return f"http://{self.host}:{self._port}"
+
+    def ccxt_config(self) -> dict[str, Any]:
+        """Constructor config for ``ccxt.async_support.kraken(...)`` aimed at this server."""
+        urls = {"api": {"public": self.url, "private": self.url}}
+        return {"apiKey": self.api_key, "secret": self.api_secret, "urls": urls}
+
+    # -- knobs -------------------------------------------------------------------------------
+
+    @property
+    def latency(self) -> float:
+        return self.runtime.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.runtime.latency = float(seconds)
+
+    @property
+    def rate_limit_tier(self) -> str | None:
+        return self.runtime.rate.tier
+
+    @rate_limit_tier.setter
+    def rate_limit_tier(self, tier: str | None) -> None:
+        self.runtime.rate.tier = tier
+
+    @property
+    def taker_fee_pct(self) -> Decimal | None:
+        return self.account.taker_fee_pct
+
+    @taker_fee_pct.setter
+    def taker_fee_pct(self, pct: Amount | None) -> None:
+        self.account.taker_fee_pct = None if pct is None else _dec(pct)
+
+    @property
+    def maker_fee_pct(self) -> Decimal | None:
+        return self.account.maker_fee_pct
+
+    @maker_fee_pct.setter
+    def maker_fee_pct(self, pct: Amount | None) -> None:
+        self.account.maker_fee_pct = None if pct is None else _dec(pct)
+
+    @property
+    def system_status(self) -> str:
+        return self.runtime.venue.system_status
+
+    @system_status.setter
+    def system_status(self, status: str) -> None:
+        self.runtime.venue.system_status = status
+
+    def add_api_key(self, api_key: str, api_secret: str) -> None:
+        """Another key on the same account (own nonce sequence and rate counter)."""
+        self.runtime.auth.keys[api_key] = api_secret
+
+    def fail_next(
+        self, endpoint: str, kind: str, times: int = 1, when: Mapping[str, object] | None = None
+    ) -> None:
+        """Make the next ``times`` calls of ``endpoint`` (``"*"``: any) fail as ``kind``.
+
+        ``when`` restricts the fault to requests whose params include those values, e.g.
+        ``when={"pair": "SOLEUR"}`` (compared as strings, to the params as sent).
+        """
+        self.runtime.faults.add(endpoint, kind, times, when)
+
+    def clear_faults(self) -> None:
+        self.runtime.faults.pending.clear()
+
+    # -- market state ------------------------------------------------------------------------
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.runtime.venue.catalog
+
+    @property
+    def account(self) -> Account:
+        return self.runtime.venue.account
+
+    def pair(self, name: str) -> Pair:
+        """A pair by id (``XXBTZEUR``), altname (``XBTEUR``), wsname or symbol (``BTC/EUR``)."""
+        pair = self.catalog.resolve(name)
+        if pair is None:
+            raise KeyError(name)
+        return pair
+
+    def quote(self, pair_or_symbol: str) -> Quote:
+        return self.runtime.venue.tickers.ensure(self.pair(pair_or_symbol))
+
+    def set_price(
+        self,
+        pair_or_symbol: str,
+        price: Amount | None = None,
+        *,
+        bid: Amount | None = None,
+        ask: Amount | None = None,
+        last: Amount | None = None,
+    ) -> Quote:
+        """Set a pair's quote. ``price`` (or ``last`` alone) re-centres bid/ask around it."""
+        values = [None if v is None else _dec(v) for v in (price, bid, ask, last)]
+        tickers = self.runtime.venue.tickers
+        return tickers.set(
+            self.pair(pair_or_symbol), values[0], bid=values[1], ask=values[2], last=values[3]
+        )
+
+    def set_pair_status(self, pair_or_symbol: str, status: str) -> None:
+        """``online`` | ``cancel_only`` | ``post_only`` | ``limit_only`` | ``reduce_only`` | …"""
+        self.pair(pair_or_symbol).info["status"] = status
+
+    def add_synthetic_market(
+        self,
+        base: str,
+        quote: str = "EUR",
+        price: Amount = Decimal(1),
+        *,
+        lot_decimals: int = 8,
+        pair_decimals: int | None = None,
+        ordermin: Amount | None = None,
+        costmin: Amount = Decimal("0.45"),
+        status: str = "online",
+        balance: Amount | None = None,
+    ) -> Pair:
+        """Add asset ``base`` (if new) and the pair ``base``/``quote`` at ``price``.
+
+        The pair id and altname are ``<base><quote>`` (``AAAEUR``), wsname ``AAA/EUR``;
+        ``quote`` may be a ccxt code (``EUR`` -> ``ZEUR``). Defaults: ``pair_decimals`` from
+        the price's magnitude, ``ordermin`` worth about 5 quote units.
+        """
+        mid = _dec(price)
+        pair = add_synthetic_pair(
+            self.catalog,
+            base=base,
+            quote=quote,
+            price=mid,
+            lot_decimals=lot_decimals,
+            pair_decimals=pair_decimals,
+            ordermin=None if ordermin is None else _dec(ordermin),
+            costmin=_dec(costmin),
+            status=status,
+        )
+        self.runtime.venue.tickers.set(pair, mid)
+        if balance is not None:
+            self.set_balance(pair.base, balance)
+        return pair
+
+    # -- balances and orders -----------------------------------------------------------------
+
+    @property
+    def balances(self) -> dict[str, Decimal]:
+        """Live balance dict keyed by Kraken asset id (``XXBT``, ``ZEUR``, ``ETH2.S`` …)."""
+        return self.account.balances
+
+    def balance(self, asset: str) -> Decimal:
+        return self.account.balances.get(asset, Decimal(0))
+
+    def set_balance(self, asset: str, amount: Amount) -> None:
+        self.account.balances[asset] = _dec(amount)
+
+    def set_balances(self, balances: Mapping[str, Amount], *, replace: bool = False) -> None:
+        if replace:
+            self.account.balances.clear()
+        for asset, amount in balances.items():
+            self.set_balance(asset, amount)
+
+    @property
+    def orders(self) -> list[Order]:
+        """Every order ever accepted (not validate-only ones), oldest first."""
+        return list(self.account.orders.values())
+
+    def order(self, txid: str) -> Order:
+        return self.account.orders[txid]
+
+    def orders_with_cl_ord_id(self, cl_ord_id: str) -> list[Order]:
+        return [o for o in self.account.orders.values() if o.cl_ord_id == cl_ord_id]
+
+    def fill_order(self, txid: str, price: Amount | None = None) -> Order:
+        """Fill a resting limit order completely (maker fee) at its limit or ``price``."""
+        return self.account.fill(txid, None if price is None else _dec(price))
+
+    # -- request log -------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        return self.runtime.requests
+
+    def count(self, endpoint: str | None = None, *, api: str | None = None) -> int:
+        """Requests received for ``endpoint`` (all if None), faulted ones included."""
+        return sum(
+            1
+            for r in self.runtime.requests
+            if (endpoint is None or r.endpoint == endpoint) and (api is None or r.api == api)
+        )
+
+    def counts(self) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for record in self.runtime.requests:
+            result[record.endpoint] = result.get(record.endpoint, 0) + 1
+        return result
+
+    @property
+    def rate_limit_errors(self) -> int:
+        """Answers carrying ``…:Rate limit exceeded`` (counter-made or injected)."""
+        return sum(
+            1 for r in self.runtime.requests if any("Rate limit exceeded" in e for e in r.errors)
+        )
+
+    def clear_requests(self) -> None:
+        self.runtime.requests.clear()

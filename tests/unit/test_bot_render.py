@@ -1,0 +1,109 @@
+"""Rendering core results as Telegram HTML: escaped, narrow, valid."""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import charts, render, render_info
+from bot.messages import describe
+from core.domain.models import LineStatus
+from core.errors import (
+    AuthenticationError,
+    InputError,
+    OrderOutcomeUnknown,
+    RateLimited,
+)
+from core.results import DriftAlert, LockInfo, PreparedPlan
+from tests.unit.builders import NOW
+from tests.unit.test_bot_fakes import assert_valid_telegram_html, run_summary, worked_plan
+
+
+def widest_pre_line(html: str) -> int:
+    tables = [part.split("</pre>")[0] for part in html.split("<pre>")[1:]]
+    return max((len(line) for t in tables for line in t.splitlines()), default=0)
+
+
+def test_check_preview_and_plan_are_valid_html_with_phone_width_tables() -> None:
+    plan = worked_plan()
+    prepared = PreparedPlan("p1", "111", plan, NOW + timedelta(minutes=2))
+    for html in (
+        render.check(plan, "paper"),
+        render.preview(plan, "live"),
+        render.prepared(prepared, "live"),
+    ):
+        assert_valid_telegram_html(html)
+        assert widest_pre_line(html) <= 36
+
+
+def test_a_plan_in_live_mode_says_real_orders() -> None:
+    prepared = PreparedPlan("p1", "111", worked_plan(), NOW + timedelta(minutes=2))
+    assert "real orders on Kraken" in render.prepared(prepared, "live")
+
+
+@given(hostile=st.text(min_size=1, max_size=40))
+def test_inserted_values_are_escaped_wherever_they_appear(hostile: str) -> None:
+    plan = worked_plan()
+    lines = tuple(
+        replace(x, asset=hostile[:10], status=LineStatus.LOCKED, note=hostile) if i == 0 else x
+        for i, x in enumerate(plan.lines)
+    )
+    hostile_plan = replace(plan, lines=lines)
+    lock = LockInfo(hostile[:10], "111", NOW, hostile)
+    for html in (
+        render.check(hostile_plan, "paper"),
+        render_info.locked([lock]),
+        render_info.lock_result(hostile, True),
+        render_info.unknown_command(hostile),
+        render_info.check_failing(hostile),
+    ):
+        assert_valid_telegram_html(html)
+
+
+def test_alert_shows_the_drifting_assets_and_the_rebalance_hint() -> None:
+    html = render_info.alert(DriftAlert(worked_plan()), 60)
+    assert "BTC" in html and "/rebalance" in html and "every 60 min" in html
+    assert_valid_telegram_html(html)
+
+
+def test_history_and_stats_render_valid_html() -> None:
+    runs = [run_summary(i) for i in range(1, 4)]
+    assert_valid_telegram_html(render_info.history(runs))
+    assert "No rebalance yet" in render_info.history([])
+
+
+def test_help_lists_every_command_given() -> None:
+    html = render_info.help_text("paper", [("check", "a <check>")])
+    assert "/check a &lt;check&gt;" in html
+
+
+def test_exchange_errors_become_words_that_say_what_to_do() -> None:
+    assert "check KRAKEN_API_KEY" in describe(AuthenticationError("EAPI:Invalid key"))
+    assert "try again in a minute" in describe(RateLimited("EAPI:Rate limit exceeded"))
+    assert describe(InputError("BTC=abc is not a number")) == "BTC=abc is not a number"
+    assert "never sent again" in describe(OrderOutcomeUnknown("timeout"))
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_weights_chart_is_a_phone_sized_png() -> None:
+    assert png_size(charts.weights_png(worked_plan())) == (800, 600)
+
+
+def test_drift_chart_draws_one_run_or_many_with_missing_after_values() -> None:
+    one = [(NOW, Decimal("32.7"), Decimal("0.3"))]
+    many = [
+        (NOW + timedelta(days=i), Decimal(6 + i % 3), None if i == 2 else Decimal("0.4"))
+        for i in range(40)
+    ]
+    assert png_size(charts.drift_png(one)) == (800, 600)
+    assert png_size(charts.drift_png(many, Decimal(5))) == (800, 600)
