@@ -140,6 +140,7 @@ class Settings(BaseSettings):
     telegram_allowed_users: _UserIds = ()
     alert_interval_minutes: int = Field(default=60, gt=0)
     paper_market_data: Literal["auto", "snapshot"] = "auto"
+    lease_stale_seconds: int = Field(default=300, gt=0)
 
     @field_validator("trading_mode", "kraken_tier", "log_format", mode="before")
     @classmethod

@@ -45,7 +45,7 @@ class Execution:
         now = self.app.clock()
         self._refuse_during_cooldown(now)
         record = self.app.store.claim_plan(self.plan_id, self.user_id, now)
-        if not self.app.store.acquire_lease(self.plan_id, now):
+        if not self.app.store.acquire_lease(self.plan_id, now, self.app.stale_before()):
             self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, now)
             raise ExecutionRefused(
                 "Another rebalance is running right now; wait for its report.", code="busy"

@@ -47,6 +47,7 @@ class FacadeSettings:
     confirm_ttl_seconds: int = 120
     cooldown_minutes: int = 60
     price_tolerance_pct: Decimal = Decimal(1)
+    lease_stale_seconds: int = 300  # a lease not refreshed for this long belonged to a dead process
 
 
 class Rebalancer:
@@ -128,12 +129,16 @@ class Rebalancer:
         exchange. Skipped while another execution holds the account lease."""
         if not self.store.journal_unresolved():
             return ()
-        if not self.store.acquire_lease(RECONCILE_LEASE, self.clock()):
+        if not self.store.acquire_lease(RECONCILE_LEASE, self.clock(), self.stale_before()):
             return ()
         try:
             return tuple(await reconcile(self.exchange, self.store, self.clock))
         finally:
             self.store.release_lease(RECONCILE_LEASE)
+
+    def stale_before(self) -> datetime:
+        """Leases last refreshed before this moment belonged to a process that died."""
+        return self.clock() - timedelta(seconds=self.settings.lease_stale_seconds)
 
     # --- Locks, targets, stats ---------------------------------------------------------
     async def lock(self, symbol: str, user_id: str, reason: str | None = None) -> bool:

@@ -68,6 +68,7 @@ class OrderDesk:
         store.journal_intent(
             self.plan_id, self.run_id, cid, order.symbol, order.side, order.amount, now
         )
+        store.refresh_lease(self.plan_id, now)
         if self._halt_reason:
             store.journal_update(
                 cid, status=JournalStatus.REJECTED, error=self._halt_reason, now=now

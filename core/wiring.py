@@ -10,6 +10,7 @@ import structlog
 
 from core.config import Settings
 from core.domain.models import PlanSettings
+from core.errors import ExchangeError
 from core.exchange.kraken import KrakenExchange
 from core.exchange.paper import PaperExchange
 from core.facade import FacadeSettings, Rebalancer
@@ -36,6 +37,7 @@ def facade_settings(settings: Settings) -> FacadeSettings:
         confirm_ttl_seconds=settings.confirm_ttl_seconds,
         cooldown_minutes=settings.rebalance_cooldown_minutes,
         price_tolerance_pct=settings.price_drift_tolerance_pct,
+        lease_stale_seconds=settings.lease_stale_seconds,
     )
 
 
@@ -65,6 +67,20 @@ def make_exchange(settings: Settings, store: Store) -> Exchange:
     )
 
 
+async def reconcile_at_start(app: Rebalancer) -> None:
+    """Resolve orders a previous process left unresolved, before anything else runs.
+
+    An unreachable exchange does not stop the process: `execute` reconciles again first.
+    """
+    try:
+        outcomes = await app.reconcile()
+    except ExchangeError as e:
+        log.warning("reconcile.deferred", error=str(e))
+        return
+    if outcomes:
+        log.info("reconcile.done", orders=len(outcomes))
+
+
 def _reveal(secret: object) -> str | None:
     get = getattr(secret, "get_secret_value", None)
     return None if get is None else str(get())
@@ -76,7 +92,9 @@ async def open_rebalancer(settings: Settings) -> AsyncIterator[Rebalancer]:
     store = open_store(settings)
     exchange = make_exchange(settings, store)
     try:
-        yield Rebalancer(facade_settings(settings), exchange, store, utc_now)
+        app = Rebalancer(facade_settings(settings), exchange, store, utc_now)
+        await reconcile_at_start(app)
+        yield app
     finally:
         await exchange.close()
         store.close()

@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select, update
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, or_, select, update
 
 from core.errors import ExecutionRefused, StorageError
 from core.store.records import PlanRecord, PlanStatus
@@ -89,14 +90,34 @@ class PlanStore(StoreBase):
             return _mark_expired(session, None, now)
 
     # --- Execution lease ---------------------------------------------------------------
-    def acquire_lease(self, plan_id: str, now: datetime) -> bool:
-        """Take the account's execution lease for `plan_id`; False if someone holds it."""
+    def acquire_lease(
+        self, plan_id: str, now: datetime, stale_before: datetime | None = None
+    ) -> bool:
+        """Take the account's execution lease for `plan_id`; False if someone holds it.
+
+        A lease last refreshed before `stale_before` belonged to a process that died: it is
+        taken over (its journal entries are reconciled like any other unresolved ones).
+        """
+        free: ColumnElement[bool] = col(ExecutionLeaseRow.plan_id).is_(None)
+        if stale_before is not None:
+            free = or_(free, col(ExecutionLeaseRow.acquired_at) < stale_before)
         with self._unit() as session:
             statement = (
                 update(ExecutionLeaseRow)
                 .where(col(ExecutionLeaseRow.id) == LEASE_ID)
-                .where(col(ExecutionLeaseRow.plan_id).is_(None))
+                .where(free)
                 .values(plan_id=plan_id, acquired_at=now)
+            )
+            return session.exec(statement).rowcount == 1
+
+    def refresh_lease(self, plan_id: str, now: datetime) -> bool:
+        """Show the holder is alive; False if `plan_id` no longer holds the lease."""
+        with self._unit() as session:
+            statement = (
+                update(ExecutionLeaseRow)
+                .where(col(ExecutionLeaseRow.id) == LEASE_ID)
+                .where(col(ExecutionLeaseRow.plan_id) == plan_id)
+                .values(acquired_at=now)
             )
             return session.exec(statement).rowcount == 1
 
