@@ -43,7 +43,6 @@ class Execution:
 
     async def run(self) -> ExecutionReport:
         now = self.app.clock()
-        self._refuse_during_cooldown(now)
         record = self.app.store.claim_plan(self.plan_id, self.user_id, now)
         if not self.app.store.acquire_lease(self.plan_id, now, self.app.stale_before()):
             self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, now)
@@ -51,6 +50,7 @@ class Execution:
                 "Another rebalance is running right now; wait for its report.", code="busy"
             )
         try:
+            self._refuse_during_cooldown(now)  # under the lease: no other run can start now
             plan = _verified_plan(record)
             market = await self._check_prices(plan, record)
             return await self._execute(plan, market)
@@ -64,6 +64,7 @@ class Execution:
             return
         ends = last.started_at + timedelta(minutes=minutes)
         if now < ends:
+            self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, now)
             raise ExecutionRefused(
                 f"The last rebalance ran at {last.started_at:%H:%M} UTC; the cooldown "
                 f"(REBALANCE_COOLDOWN_MINUTES={minutes}) ends at {ends:%H:%M} UTC. "
@@ -73,7 +74,11 @@ class Execution:
 
     async def _check_prices(self, plan: Plan, record: PlanRecord) -> MarketData:
         traded = sorted({o.asset for o in plan.orders})
-        market = await self.app.exchange.market_data(traded, plan.quote_currency)
+        try:
+            market = await self.app.exchange.market_data(traded, plan.quote_currency)
+        except ExchangeError:  # nothing was placed: the owner may confirm again until expiry
+            self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, self.app.clock())
+            raise
         planned = {a: p for a, p in record.prices.items() if a in traded}
         moved = moved_prices(planned, market.quotes, self.app.settings.price_tolerance_pct)
         if moved:
@@ -120,7 +125,14 @@ class Execution:
         """Re-size the buys from the quote balance the sells really left."""
         if not plan.buys:
             return [], []
-        balances = await self.app.exchange.balances()
+        try:
+            balances = await self.app.exchange.balances()
+        except ExchangeError as e:  # the sells are done: report the buys as not sent
+            self.desk.halt(
+                f"not sent: the {plan.quote_currency} balance could not be read after the sells"
+                f" ({e})"
+            )
+            return list(plan.buys), []
         cash = balances.tradable.get(plan.quote_currency, ZERO)
         settings = self.app.settings
         return resize_buys(

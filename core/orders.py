@@ -56,6 +56,10 @@ class OrderDesk:
         self.confirm_delays = confirm_delays
         self._halt_reason = ""
 
+    def halt(self, reason: str) -> None:
+        """From now on, journal each order as rejected with `reason` instead of sending it."""
+        self._halt_reason = reason
+
     async def send_and_confirm(self, orders: Sequence[PlannedOrder]) -> list[OrderOutcome]:
         ids = [await self._send(order) for order in orders]
         await confirm(self.exchange, self.store, self.clock, ids, self.confirm_delays)
@@ -93,11 +97,15 @@ class OrderDesk:
             cid, status=JournalStatus.REJECTED, error=error.reason, now=self.clock()
         )
         if isinstance(error, AuthenticationError):
-            self._halt_reason = f"not sent: {error}"
+            self.halt(f"not sent: {error}")
 
 
 def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:
-    """Record what the exchange said of an order, and its fill."""
+    """Record what the exchange said of an order, and its fill.
+
+    The exchange's reason replaces any earlier error: an order whose answer was lost and
+    which was then found filled no longer reads "it may or may not have been placed".
+    """
     status = STATE_TO_STATUS[result.state]
     store.journal_update(
         cid,
@@ -107,7 +115,7 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
         average_price=result.average_price,
         cost=result.cost,
         fee=result.fee,
-        error=result.reason or None,
+        error=result.reason,
         now=now,
     )
     if result.done and result.filled > 0 and result.average_price is not None:

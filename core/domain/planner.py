@@ -68,7 +68,7 @@ def _wishes(holdings: Sequence[Holding], valuation: Valuation, portfolio: Portfo
     for h in holdings:
         if h.status is not LineStatus.MANAGED or h.price is None:
             continue
-        diff = valuation.effective[h.asset] / 100 * valuation.total - h.value
+        diff = valuation.wanted[h.asset] - h.value
         side = Side.BUY if diff > 0 else Side.SELL
         amount = diff / h.price if side is Side.BUY else _sell_amount(h, -diff, h.price)
         market, quote = portfolio.market.markets[h.asset], portfolio.market.quotes[h.asset]
@@ -85,24 +85,42 @@ def _sell_amount(h: Holding, value: Decimal, price: Decimal) -> Decimal:
 def _free_cash(holdings: Sequence[Holding], valuation: Valuation) -> Decimal:
     """Cash above the quote's own target (its reserve): what buys may spend before any sell."""
     cash = next(h for h in holdings if h.status is LineStatus.QUOTE)
-    return cash.amount - valuation.effective[cash.asset] / 100 * valuation.total
+    return cash.amount - valuation.wanted[cash.asset]
 
 
 def _orders(
     wishes: Sequence[Wish], free_cash: Decimal, settings: PlanSettings
 ) -> tuple[list[PlannedOrder], list[SkippedOrder]]:
-    """Sells sized as wished; buys funded by free cash plus the sells' proceeds net of fees.
+    """At most MAX_ORDERS placeable wishes, largest first, each funded in turn.
 
-    Wishes too small to place are skipped before MAX_ORDERS, so they never take a slot.
+    Wishes too small to place never take a slot, and neither does a buy the cash cannot fund:
+    its slot goes to the next wish, so a large buy waiting for a sell's proceeds cannot block
+    that sell (and with it the whole plan) run after run.
     """
     mtv = settings.min_trade_value
-    placeable, too_small = _placeable(wishes, mtv)
-    kept, capped = _cap(placeable, settings.max_orders)
-    sells = [size(w, mtv) for w in kept if w.side is Side.SELL]
-    sell_orders = [s for s in sells if isinstance(s, PlannedOrder)]
-    budget = free_cash + sum((o.cost - o.fee for o in sell_orders), ZERO)
-    buy_orders, buy_skips = size_buys([w for w in kept if w.side is Side.BUY], budget, mtv)
-    return sell_orders + buy_orders, too_small + buy_skips + capped
+    queue, skipped = _placeable(wishes, mtv)
+    limit = len(queue) if settings.max_orders is None else settings.max_orders
+    kept: list[Wish] = []
+    orders: list[PlannedOrder] = []
+    while queue and len(orders) < limit:
+        placed = {o.asset for o in orders}
+        kept = [w for w in kept if w.asset in placed] + queue[: limit - len(orders)]
+        queue = queue[limit - len(orders) :]
+        orders, unfunded = _fund(kept, free_cash, mtv)
+        skipped += unfunded
+    return orders, skipped + _capped(queue, settings.max_orders)
+
+
+def _fund(
+    wishes: Sequence[Wish], free_cash: Decimal, min_trade_value: Decimal
+) -> tuple[list[PlannedOrder], list[SkippedOrder]]:
+    """Sells as wished; buys scaled to the free cash plus the sells' proceeds net of fees."""
+    sized = [size(w, min_trade_value) for w in wishes if w.side is Side.SELL]
+    sells = [o for o in sized if isinstance(o, PlannedOrder)]
+    budget = free_cash + sum((o.cost - o.fee for o in sells), ZERO)
+    buy_wishes = [w for w in wishes if w.side is Side.BUY]
+    buys, skipped = size_buys(buy_wishes, budget, min_trade_value)
+    return sells + buys, skipped
 
 
 def _placeable(
@@ -114,13 +132,10 @@ def _placeable(
     return [w for w, s in sized if isinstance(s, PlannedOrder)], skipped
 
 
-def _cap(wishes: Sequence[Wish], max_orders: int | None) -> tuple[list[Wish], list[SkippedOrder]]:
-    """Keep the `max_orders` largest wishes; the rest are skipped as lower priority."""
-    if max_orders is None or len(wishes) <= max_orders:
-        return list(wishes), []
+def _capped(wishes: Sequence[Wish], max_orders: int | None) -> list[SkippedOrder]:
+    """The wishes left over once MAX_ORDERS orders are planned: lower priority."""
     reason = f"over MAX_ORDERS ({max_orders}): a larger difference came first"
-    capped = [SkippedOrder(w.asset, w.side, w.amount, w.value, reason) for w in wishes[max_orders:]]
-    return list(wishes[:max_orders]), capped
+    return [SkippedOrder(w.asset, w.side, w.amount, w.value, reason) for w in wishes]
 
 
 def _lines(

@@ -83,11 +83,17 @@ def _missing_reason(asset: str, portfolio: Portfolio, price: Decimal | None) -> 
 
 @dataclass(frozen=True)
 class Valuation:
-    """The whole portfolio's value and each pool member's effective target, percent."""
+    """The whole portfolio's value and each pool member's effective target.
+
+    `effective` is the target as a percent of the whole portfolio; `wanted` is the value the
+    member should have, computed straight from the pool (pool × target / sum of targets) so
+    that round cases stay exact when orders are truncated to the lot size.
+    """
 
     total: Decimal
     pool: Decimal
     effective: Mapping[str, Decimal]
+    wanted: Mapping[str, Decimal]
 
 
 def value(holdings: tuple[Holding, ...]) -> Valuation:
@@ -97,9 +103,12 @@ def value(holdings: tuple[Holding, ...]) -> Valuation:
     pool = sum((h.value for h in pool_members), ZERO)
     target_sum = sum((h.target or ZERO for h in pool_members), ZERO)
     if total <= 0 or target_sum <= 0:
-        return Valuation(total, pool, {h.asset: ZERO for h in pool_members})
+        zeros = {h.asset: ZERO for h in pool_members}
+        return Valuation(total, pool, zeros, zeros)
     scale = pool / total / target_sum * HUNDRED
-    return Valuation(total, pool, {h.asset: (h.target or ZERO) * scale for h in pool_members})
+    effective = {h.asset: (h.target or ZERO) * scale for h in pool_members}
+    wanted = {h.asset: pool * (h.target or ZERO) / target_sum for h in pool_members}
+    return Valuation(total, pool, effective, wanted)
 
 
 def weight(amount_value: Decimal, total: Decimal) -> Decimal:
