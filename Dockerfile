@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_LINK_MODE=copy \
     UV_PROJECT_ENVIRONMENT=/app/.venv \
     DATABASE_URL=sqlite:////data/rebalance.db \
-    LOG_FORMAT=json
+    LOG_FORMAT=json \
+    PTB_TIMEDELTA=1
 
 RUN pip install --no-cache-dir uv \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot \

@@ -1,4 +1,4 @@
-"""Scheduled drift alerts (a repeating JobQueue job) and the start-up reconciliation notice."""
+"""Scheduled drift alerts: a repeating JobQueue job that calls `facade.poll_drift()`."""
 
 from __future__ import annotations
 
@@ -35,6 +35,14 @@ async def drift_job(context: Context) -> None:
     await broadcast(context.bot, subscribers(data), render_info.alert(alert, minutes))
 
 
+async def heartbeat_job(context: Context) -> None:
+    """Record that the bot is alive, for `rebalance-bot healthcheck` (the Docker HEALTHCHECK)."""
+    try:
+        context.bot_data.facade.heartbeat()
+    except RebalanceError as e:
+        log.warning("heartbeat not recorded", error=str(e))
+
+
 def subscribers(data: BotData) -> list[int]:
     """Allowed users who have not turned alerts off."""
     facade: Facade = data.facade
@@ -53,15 +61,3 @@ async def broadcast(bot: Bot, user_ids: Iterable[int], html: str) -> int:
             continue
         delivered += 1
     return delivered
-
-
-async def reconcile_at_start(bot: Bot, data: BotData) -> None:
-    """Resolve orders a crash left unresolved, and tell the users what was found."""
-    try:
-        outcomes = await data.facade.reconcile()
-    except RebalanceError as e:
-        log.warning("could not reconcile at start; will retry at next start", error=str(e))
-        return
-    if outcomes:
-        log.info("reconciled orders left by a previous run", orders=len(outcomes))
-        await broadcast(bot, sorted(data.config.allowed_users), render_info.reconciled(outcomes))

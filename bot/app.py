@@ -70,13 +70,14 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def handler_list() -> list[tuple[BaseHandler[Any, Context, Any], int]]:
-    """Every handler and its group: the gate first (group -1), then commands and buttons."""
+    """Every handler and its group: the gate (-1), commands and buttons (0), the log line (1)."""
     found: list[tuple[BaseHandler[Any, Context, Any], int]] = [(TypeHandler(Update, auth.gate), -1)]
     found += [(CommandHandler(c.name, c.callback), 0) for c in COMMANDS]
     found += [
         (CallbackQueryHandler(callbacks.on_button), 0),
         (MessageHandler(filters.COMMAND, handlers.unknown), 0),
         (MessageHandler(filters.ALL, handlers.other), 0),
+        (TypeHandler(Update, auth.note_handled), 1),
     ]
     return found
 
@@ -149,10 +150,11 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     interval = data.config.alert_interval_s
     app.job_queue.run_repeating(alerts.drift_job, interval=interval, first=first_s, name="drift")
+    app.job_queue.run_repeating(alerts.heartbeat_job, interval=60, first=0, name="heartbeat")
 
 
 async def open_resources(app: BotApp) -> None:
-    """post_init: open the facade (exchange client, database), set the menu, reconcile."""
+    """post_init: open the facade (database, exchange client; it reconciles), set the menu."""
     data = app.bot_data
     if data.opener is None:
         raise RuntimeError("no facade opener: build the bot with build_application")
@@ -161,7 +163,6 @@ async def open_resources(app: BotApp) -> None:
     if not data.config.allowed_users:
         log.warning("TELEGRAM_ALLOWED_USERS is empty: nobody may use this bot")
     await _set_menu(app)
-    await alerts.reconcile_at_start(app.bot, data)
 
 
 async def _set_menu(app: BotApp) -> None:

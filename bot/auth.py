@@ -4,6 +4,7 @@ Registered as `TypeHandler(Update, gate)` in group -1. An allowed user passes on
 `user_id`, `chat_id`, `command` and `plan_id` bound to the log context); anyone else gets
 one short refusal telling them their numeric id, and `ApplicationHandlerStop` ends the
 update there: no facade call, so no exchange request and no database write.
+`note_handled` (group 1) writes the canonical log line of each update that got through.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ async def gate(update: Update, context: Context) -> None:
     if user is not None:
         await _refuse(update, user.id)
     raise ApplicationHandlerStop
+
+
+async def note_handled(update: Update, context: Context) -> None:
+    """Group 1, after the handlers: the one canonical log line per handled update."""
+    log.info("update handled")
 
 
 async def _refuse(update: Update, user_id: int) -> None:

@@ -66,17 +66,26 @@ async def on_button(update: Update, context: Context) -> None:
         return
     press = button_press(query.data)
     if press is None:
-        await query.answer(STALE_BUTTON)
+        await _answer(query, STALE_BUTTON)
         return
     if press.plan_id in context.bot_data.claims:
-        await query.answer(ALREADY_HANDLED)
+        await _answer(query, ALREADY_HANDLED)
         return
     context.bot_data.claims.add(press.plan_id)
-    await query.answer()
+    await _answer(query)
     if press.action is Action.CANCEL:
         await _cancel(query, press.plan_id, context)
     else:
         await _confirm(query, press.plan_id, context)
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Stop the button's spinner (with a short note). Never fatal: Telegram refuses answers
+    to old presses (one that waited while the bot was down); the facade decides anyway."""
+    try:
+        await query.answer(text)
+    except TelegramError as e:
+        log.warning("could not answer the button press", error=str(e))
 
 
 async def _cancel(query: CallbackQuery, plan_id: str, context: Context) -> None:

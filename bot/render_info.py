@@ -168,11 +168,3 @@ def check_failing(words: str) -> str:
         f"⚠️ My scheduled drift checks keep failing: {esc(words)}\n"
         "I'll keep trying and won't repeat this."
     )
-
-
-def reconciled(outcomes: Sequence[OrderOutcome]) -> str:
-    items = [
-        esc(f"{o.side.value.upper()} {fmt.amount(o.requested)} {o.asset}: {o.status}")
-        for o in outcomes
-    ]
-    return "After a restart I looked up orders a previous run left unresolved:\n" + bullets(items)

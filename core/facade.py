@@ -36,6 +36,7 @@ from core.store.repo import Store
 RECONCILE_LEASE = "reconcile"
 
 HELD_KEY = "held_assets"
+HEARTBEAT_KEY = "bot.heartbeat"
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,11 @@ class Rebalancer:
 
     def set_alerts(self, user_id: str, enabled: bool) -> None:
         self.store.set_alerts(user_id, enabled)
+
+    def heartbeat(self) -> None:
+        """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
+        now = self.clock()
+        self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:

@@ -5,18 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 
 from core.config import Settings
 from core.domain.models import PlanSettings
 from core.errors import ExchangeError
-from core.exchange.kraken import KrakenExchange
 from core.exchange.paper import PaperExchange
-from core.facade import FacadeSettings, Rebalancer
+from core.facade import HEARTBEAT_KEY, FacadeSettings, Rebalancer
 from core.ports import Exchange
 from core.store.db import make_engine, upgrade
 from core.store.repo import Store
+
+if TYPE_CHECKING:
+    from core.exchange.kraken import KrakenExchange
 
 log = structlog.get_logger(__name__)
 
@@ -50,20 +53,27 @@ def open_store(settings: Settings) -> Store:
 
 
 def make_exchange(settings: Settings, store: Store) -> Exchange:
+    """Kraken in live mode; otherwise the paper account, priced by Kraken's public API
+    (PAPER_MARKET_DATA=auto) or by the bundled snapshot alone."""
     if settings.trading_mode == "live":
-        return KrakenExchange(
-            api_url=settings.kraken_api_url,
-            api_key=_reveal(settings.kraken_api_key),
-            api_secret=_reveal(settings.kraken_api_secret),
-            tier=settings.kraken_tier,
-        )
-    source = None
-    if settings.paper_market_data == "auto":
-        source = KrakenExchange(
-            api_url=settings.kraken_api_url, api_key=None, api_secret=None, timeout_s=3
-        )
+        return _kraken(settings, with_keys=True)
+    source = _kraken(settings, with_keys=False) if settings.paper_market_data == "auto" else None
     return PaperExchange(
         book=store, seed=settings.paper_balances, market_source=source, now=utc_now
+    )
+
+
+def _kraken(settings: Settings, *, with_keys: bool) -> KrakenExchange:
+    # ccxt is heavy to import: load it only when Kraken is really spoken to.
+    from core.exchange.kraken import KrakenExchange  # noqa: PLC0415
+
+    if not with_keys:  # public market data for paper mode: fail fast, fall back to snapshot
+        return KrakenExchange(api_url=settings.kraken_api_url, timeout_s=3, retry_delays=())
+    return KrakenExchange(
+        api_url=settings.kraken_api_url,
+        api_key=_reveal(settings.kraken_api_key),
+        api_secret=_reveal(settings.kraken_api_secret),
+        tier=settings.kraken_tier,
     )
 
 
@@ -100,7 +110,6 @@ async def open_rebalancer(settings: Settings) -> AsyncIterator[Rebalancer]:
         store.close()
 
 
-HEARTBEAT_KEY = "bot.heartbeat"
 HEARTBEAT_MAX_AGE_S = 300
 
 

@@ -224,10 +224,6 @@ class FakeFacade:
         if self.refusal is not None:
             raise self.refusal
 
-    async def reconcile(self) -> tuple[OrderOutcome, ...]:
-        self.calls.append(("reconcile", ()))
-        return ()
-
     async def lock(self, symbol: str, user_id: str, reason: str | None = None) -> bool:
         self._call("lock", symbol, user_id, reason)
         if symbol not in self.known:
@@ -290,6 +286,9 @@ class FakeFacade:
     def set_alerts(self, user_id: str, enabled: bool) -> None:
         self._call("set_alerts", user_id, enabled)
         self.alerts[user_id] = enabled
+
+    def heartbeat(self) -> None:
+        self._call("heartbeat")
 
 
 def _filled(asset: str, side: Side, amount: Decimal, price: Decimal) -> OrderOutcome:

@@ -55,7 +55,7 @@ def loop_bot() -> Iterator[LoopBot]:
 
 
 @settings(
-    max_examples=300,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

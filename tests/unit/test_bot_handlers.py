@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+import structlog
+from structlog.testing import capture_logs
 
 from bot.messages import KRAKEN_DOWN, UNEXPECTED
 from core.errors import AuthenticationError, ExchangeUnavailable, StorageError
@@ -261,3 +263,23 @@ async def test_a_very_long_reply_is_split_into_valid_messages() -> None:
     assert len(texts) > 1
     for text in texts:
         assert_valid_telegram_html(text)
+
+
+async def test_each_handled_command_logs_one_line_with_user_and_command_and_no_text() -> None:
+    async with offline_bot() as bot:
+        with capture_logs() as logs:
+            await bot.app.process_update(command_update(bot.app, "/lock BTC secret-reason"))
+    [line] = [entry for entry in logs if entry["event"] == "update handled"]
+    bound = structlog.contextvars.get_contextvars()
+    assert bound["user_id"] == OWNER and bound["command"] == "/lock"
+    assert "secret-reason" not in repr(logs) + repr(bound)
+    assert line["log_level"] == "info"
+
+
+async def test_a_press_too_old_to_answer_still_reaches_the_facade() -> None:
+    async with offline_bot() as bot:
+        bot.api.failing["answerCallbackQuery"] = (400, "Bad Request: query is too old")
+        await bot.app.process_update(press_update(bot.app, "c:plan-1"))
+        [report] = bot.api.texts()
+    assert bot.facade.called("execute") == [("plan-1", str(OWNER))]
+    assert "Rebalance done" in report

@@ -28,6 +28,7 @@ async def send(sender: RetryingSender, call: Flaky, endpoint: str = "sendMessage
     return await sender.process_request(call, (), {}, endpoint, {}, None)
 
 
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # PTB's own init
 async def test_retry_after_is_honoured_then_the_message_goes_out() -> None:
     call = Flaky(RetryAfter(0))
     assert await send(RetryingSender(backoff_s=0), call) is True

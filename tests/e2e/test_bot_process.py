@@ -1,0 +1,89 @@
+"""`rebalance-bot run` as a real process, and the run loop's exits (409, SIGTERM mid-execution)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from structlog.testing import capture_logs
+
+from bot.app import build_application
+from bot.runner import CONFLICT, serve
+from tests.e2e.conftest import OWNER, SettingsFactory
+from tests.fakes.kraken_server import FakeKraken
+from tests.fakes.telegram_server import FakeTelegram
+
+RUN = Path(sys.executable).with_name("rebalance-bot")
+
+
+def bot_environment(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
+    inherited = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KRAKEN_", "PAPER_"))
+    }
+    return inherited | {
+        "TELEGRAM_BOT_TOKEN": tg.token,
+        "TELEGRAM_API_URL": tg.url,
+        "TELEGRAM_ALLOWED_USERS": str(OWNER),
+        "TRADING_MODE": "paper",
+        "PAPER_MARKET_DATA": "snapshot",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
+        "LOG_FORMAT": "json",
+    }
+
+
+async def test_run_answers_start_over_http_and_exits_0_on_sigterm(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    log = (tmp_path / "bot.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        str(RUN), "run", cwd=tmp_path, env=bot_environment(tg, tmp_path), stderr=log, stdout=log
+    )
+    try:
+        tg.send_user_message(OWNER, "/start")  # waits at "Telegram" until the bot polls
+        reply = await tg.wait_for_message(OWNER, contains="target weights", timeout=90)
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        log.close()
+    assert "paper mode" in reply["text"]
+    assert code == 0, (tmp_path / "bot.log").read_text()
+
+
+async def test_another_instance_polling_the_token_stops_the_bot_with_a_non_zero_exit(
+    tg: FakeTelegram, paper_settings: SettingsFactory
+) -> None:
+    tg.conflict_next_get_updates()
+    app = build_application(paper_settings(), alert_first_s=3600)
+    with capture_logs() as logs:
+        code = await asyncio.wait_for(serve(app, poll_timeout_s=1), 20)
+    assert code != 0
+    assert any(entry["event"] == CONFLICT for entry in logs)
+    assert CONFLICT == "another instance is polling this bot token (409 Conflict)"
+
+
+async def test_sigterm_lets_an_execution_in_flight_finish_and_report(
+    tg: FakeTelegram, kraken: FakeKraken, live_settings: SettingsFactory
+) -> None:
+    kraken.latency = 0.15  # every Kraken answer takes a while: the execution is in flight
+    app = build_application(live_settings(), alert_first_s=3600)
+    running = asyncio.create_task(serve(app, poll_timeout_s=1))
+    tg.send_user_message(OWNER, "/rebalance")
+    plan = await tg.wait_for_message(OWNER, contains="Confirm", timeout=15)
+    tg.press_button(OWNER, plan["message_id"], text="✅ Confirm")
+    await tg.wait_for_edit(OWNER, plan["message_id"], contains="Executing", timeout=10)
+    assert not running.done()
+    os.kill(os.getpid(), signal.SIGTERM)  # serve() handles it: stop polling, finish work
+    code = await asyncio.wait_for(running, 30)
+    report = await tg.wait_for_message(OWNER, contains="Rebalance done", timeout=1)
+    assert code == 0
+    assert kraken.orders and all(order.status == "closed" for order in kraken.orders)
+    filled = [
+        line for line in report["text"].splitlines() if line.startswith(("✅ SELL", "✅ BUY"))
+    ]
+    assert len(filled) == len(kraken.orders)
