@@ -9,8 +9,8 @@ from core.config import parse_weight_spec
 from core.errors import InputError
 from core.orders import outcome
 from core.ports import Exchange
-from core.results import LockInfo, RunSummary, Stats
-from core.store.records import LockRecord, RunRecord, StatsRecord
+from core.results import RunSummary, Stats
+from core.store.records import RunRecord, StatsRecord
 from core.store.repo import Store
 
 SYMBOL_EXAMPLE = "Example: /lock BTC"
@@ -46,10 +46,6 @@ async def validated_targets(exchange: Exchange, spec: str, quote: str) -> dict[s
     return weights
 
 
-def lock_info(record: LockRecord) -> LockInfo:
-    return LockInfo(record.symbol, record.locked_by, record.locked_at, record.reason)
-
-
 def run_summary(run: RunRecord) -> RunSummary:
     return RunSummary(
         run_id=run.id,
@@ -81,7 +77,7 @@ def stats(store: Store, quote: str, cooldown_minutes: int) -> Stats:
         volume_by_asset={s.split("/")[0]: v for s, v in record.volume_by_symbol.items()},
         last_run=None if record.last_run is None else run_summary(record.last_run),
         cooldown_ends_at=ends,
-        locks=tuple(lock_info(x) for x in store.locks()),
+        locks=tuple(store.locks()),
         quote_currency=quote,
         drift_series=record.drift_series,
     )

@@ -156,7 +156,7 @@ class Rebalancer:
         return self.store.unlock_all()
 
     def locked(self) -> tuple[LockInfo, ...]:
-        return tuple(admin.lock_info(x) for x in self.store.locks())
+        return tuple(self.store.locks())
 
     def targets(self) -> dict[str, Decimal]:
         return self.store.get_targets()

@@ -9,13 +9,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from core.domain.models import Side
-from core.results import RunOutcome
+from core.results import LockInfo, RunOutcome
 
 __all__ = [
     "FillRecord",
     "JournalEntry",
     "JournalStatus",
-    "LockRecord",
+    "LockInfo",
     "PlanRecord",
     "PlanStatus",
     "RunOutcome",
@@ -51,14 +51,6 @@ class JournalStatus(StrEnum):
 UNRESOLVED = frozenset(
     {JournalStatus.INTENT, JournalStatus.SENT, JournalStatus.UNKNOWN, JournalStatus.OPEN}
 )
-
-
-@dataclass(frozen=True)
-class LockRecord:
-    symbol: str
-    locked_by: str
-    locked_at: datetime
-    reason: str | None = None
 
 
 @dataclass(frozen=True)

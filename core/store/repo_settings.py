@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlmodel import col, delete, select
 
 from core.errors import StorageError
-from core.store.records import LockRecord
+from core.results import LockInfo
 from core.store.repo_base import StoreBase, is_conflict
 from core.store.tables import KvRow, LockRow, TargetRow, UserPrefRow
 
@@ -66,11 +66,11 @@ class SettingsStore(StoreBase):
         with self._unit() as session:
             return session.exec(delete(LockRow)).rowcount
 
-    def locks(self) -> list[LockRecord]:
+    def locks(self) -> list[LockInfo]:
         """Every lock, by symbol."""
         with self._unit() as session:
             rows = session.exec(select(LockRow).order_by(col(LockRow.symbol))).all()
-            return [LockRecord(r.symbol, r.locked_by, r.locked_at, r.reason) for r in rows]
+            return [LockInfo(r.symbol, r.locked_by, r.locked_at, r.reason) for r in rows]
 
     # --- User preferences and small state ----------------------------------------------
     def alerts_enabled(self, user_id: str) -> bool:
