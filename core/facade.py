@@ -18,9 +18,9 @@ from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan, PlanSettings
 from core.domain.planner import make_plan
 from core.execution import Execution, Progress
-from core.orders import reconcile
 from core.portfolio import held_assets, read_portfolio
 from core.ports import Exchange
+from core.recovery import finish_interrupted_runs, reconcile_orders
 from core.results import (
     DriftAlert,
     ExecutionReport,
@@ -128,12 +128,14 @@ class Rebalancer:
     async def reconcile(self) -> tuple[OrderOutcome, ...]:
         """Resolve journal entries left unresolved (a crash, a lost answer) by asking the
         exchange. Skipped while another execution holds the account lease."""
-        if not self.store.journal_unresolved():
+        if not (self.store.journal_unresolved() or self.store.unfinished_runs()):
             return ()
         if not self.store.acquire_lease(RECONCILE_LEASE, self.clock(), self.stale_before()):
             return ()
         try:
-            return tuple(await reconcile(self.exchange, self.store, self.clock))
+            outcomes = await reconcile_orders(self.exchange, self.store, self.clock)
+            finish_interrupted_runs(self.store, self.clock())
+            return tuple(outcomes)
         finally:
             self.store.release_lease(RECONCILE_LEASE)
 

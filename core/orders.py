@@ -24,7 +24,7 @@ from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
 
-CONFIRM_DELAYS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0)
+CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones need a moment
 STATE_TO_STATUS = {
     OrderState.OPEN: JournalStatus.OPEN,
     OrderState.FILLED: JournalStatus.FILLED,
@@ -146,7 +146,7 @@ async def confirm(
 ) -> None:
     """Resolve lost answers by client id, then wait for open orders: one query per round."""
     for delay in (0.0, *delays):
-        pending = [e for e in _entries(store, client_ids) if e.status.unresolved]
+        pending = [e for e in unresolved_entries(store, client_ids) if e.status.unresolved]
         if not pending:
             return
         if delay:
@@ -174,7 +174,7 @@ async def _resolve_round(
             apply_result(store, known[xid], result, clock())
 
 
-def _entries(store: Store, client_ids: Sequence[str]) -> list[JournalEntry]:
+def unresolved_entries(store: Store, client_ids: Sequence[str]) -> list[JournalEntry]:
     wanted = set(client_ids)
     return [e for e in store.journal_unresolved() if e.client_order_id in wanted]
 
@@ -197,36 +197,3 @@ def outcome(entry: JournalEntry) -> OrderOutcome:
         status=entry.status.value,
         reason=reason,
     )
-
-
-async def reconcile(
-    exchange: Exchange,
-    store: Store,
-    clock: Callable[[], datetime],
-    settle_seconds: float = 120,
-) -> list[OrderOutcome]:
-    """Resolve every unresolved journal entry by asking the exchange; never by resending.
-
-    An order the exchange does not know, journaled more than `settle_seconds` ago, was
-    never placed (the process died before sending, or the request never arrived).
-    """
-    entries = store.journal_unresolved()
-    if not entries:
-        return []
-    ids = [e.client_order_id for e in entries]
-    await confirm(exchange, store, clock, ids, delays=())
-    now = clock()
-    for e in _entries(store, ids):
-        age = (now - e.created_at).total_seconds()
-        if e.exchange_order_id is None and age >= settle_seconds:
-            store.journal_update(
-                e.client_order_id,
-                status=JournalStatus.REJECTED,
-                error="not found at the exchange when reconciled: it was never placed",
-                now=now,
-            )
-    resolved = {e.client_order_id: e for e in store.journal_for_ids(ids)}
-    outcomes = [outcome(resolved[i]) for i in ids]
-    for o in outcomes:
-        log.info("reconcile.order", client_order_id=o.client_order_id, status=o.status)
-    return outcomes

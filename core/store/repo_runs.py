@@ -74,6 +74,12 @@ class RunStore(StoreBase):
             row = session.exec(_newest_first().where(placed).limit(1)).first()
             return None if row is None else _with_orders(session, [row])[0]
 
+    def unfinished_runs(self) -> list[RunRecord]:
+        """Runs still marked running: their process died before recording the outcome."""
+        with self._unit() as session:
+            statement = _newest_first().where(col(RunRow.outcome) == RunOutcome.RUNNING)
+            return _with_orders(session, session.exec(statement).all())
+
     def history(self, n: int) -> list[RunRecord]:
         """The last `n` runs, newest first, each with its orders."""
         with self._unit() as session:

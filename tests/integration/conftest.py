@@ -1,0 +1,235 @@
+"""Execution fixtures: a `Rebalancer` built by hand on a real SQLite file in `tmp_path`.
+
+Live mode drives the real ccxt client (inside `KrakenExchange`) over HTTP against a
+`FakeKraken` on 127.0.0.1; paper mode runs `PaperExchange` on the same store, priced by the
+bundled snapshot or, like `PAPER_MARKET_DATA=auto`, by the fake's public Ticker.
+
+Nothing sleeps on the wall clock for time to pass: the Rebalancer's clock is a `FakeClock`
+the test moves, and the Kraken adapter's pacing and retry waits run on `FakeTime`.
+`Account.restart()` is a process restart: a new Store, exchange and Rebalancer on the same
+database file and the same fake Kraken (the old ones are dropped as they are).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from core.domain.models import PlanSettings
+from core.exchange.kraken import KrakenExchange
+from core.exchange.paper import PaperExchange
+from core.facade import FacadeSettings, Rebalancer
+from core.ports import Exchange
+from core.specs import parse_amount_spec, parse_weight_spec
+from core.store.db import make_engine, upgrade
+from core.store.records import JournalEntry
+from core.store.repo import Store
+from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
+
+NOW = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
+OWNER = "111"
+FRIEND = "222"
+TARGETS = parse_weight_spec("BTC=40,ETH=30,SOL=20,ADA=10")
+PAPER_SEED = parse_amount_spec("BTC=0.5,ETH=2,SOL=20,ADA=1000")
+SETTINGS = FacadeSettings(
+    mode="live",
+    plan=PlanSettings(quote_currency="EUR"),
+    confirm_ttl_seconds=120,
+    cooldown_minutes=60,
+    price_tolerance_pct=Decimal(1),
+    lease_stale_seconds=300,
+)
+
+
+class FakeClock:
+    """The Rebalancer's wall clock: stands still until the test moves it."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class FakeTime:
+    """Monotonic clock and sleep for the Kraken adapter: a sleep only moves the clock."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Account:
+    """One exchange account and the database of the process that trades it."""
+
+    mode: str  # "live" | "paper" | "paper-priced" (paper priced by the fake's Ticker)
+    url: str
+    clock: FakeClock
+    kraken: FakeKraken | None
+    settings: FacadeSettings = SETTINGS
+    timeout_s: float = 2
+    time: FakeTime = field(default_factory=FakeTime)
+    _app: Rebalancer | None = None
+    _source: KrakenExchange | None = None  # paper-priced: the public client PaperExchange uses
+
+    @property
+    def app(self) -> Rebalancer:
+        if self._app is None:
+            raise RuntimeError("the account is not open")
+        return self._app
+
+    @property
+    def store(self) -> Store:
+        return self.app.store
+
+    @property
+    def fake(self) -> FakeKraken:
+        if self.kraken is None:
+            raise RuntimeError(f"{self.mode} mode has no fake Kraken")
+        return self.kraken
+
+    def open(self) -> Rebalancer:
+        """Build the Rebalancer as `open_rebalancer` does, without reconciling."""
+        store = Store(make_engine(self.url))
+        store.seed_targets_if_empty(TARGETS, self.clock())
+        mode = "live" if self.mode == "live" else "paper"
+        settings = replace(self.settings, mode=mode)
+        self._app = Rebalancer(settings, self._exchange(store), store, self.clock)
+        return self._app
+
+    async def restart(self) -> Rebalancer:
+        """A new process on the same database and fake Kraken (with the current knobs)."""
+        await self.close()
+        return self.open()
+
+    async def close(self) -> None:
+        if self._source is not None:
+            await self._source.close()
+            self._source = None
+        if self._app is not None:
+            await self._app.exchange.close()
+            self._app.store.close()
+            self._app = None
+
+    def kraken_client(self, *, with_keys: bool = True) -> KrakenExchange:
+        """Another KrakenExchange on the fake (e.g. for an order a dead process placed)."""
+        return KrakenExchange(
+            api_url=self.fake.url,
+            api_key=TEST_API_KEY if with_keys else None,
+            api_secret=TEST_API_SECRET if with_keys else None,
+            timeout_s=self.timeout_s,
+            clock=self.time.clock,
+            sleep=self.time.sleep,
+        )
+
+    def _exchange(self, store: Store) -> Exchange:
+        if self.mode == "live":
+            return self.kraken_client()
+        if self.mode == "paper-priced":
+            self._source = self.kraken_client(with_keys=False)
+        return PaperExchange(
+            book=store,
+            seed=PAPER_SEED,
+            market_source=self._source,
+            now=self.clock,
+            rng=random.Random(7),
+        )
+
+    # -- what the exchange holds ------------------------------------------------------------
+
+    def placed(self) -> list[str]:
+        """Client order ids of every order the exchange accepted (live: oldest first)."""
+        if self.mode == "live":
+            return [o.cl_ord_id or "" for o in self.fake.orders]
+        return [o.client_id or "" for o in self.store.paper_orders()]
+
+    async def holdings(self) -> dict[str, Decimal]:
+        """The account's tradable balances as the exchange reports them."""
+        return dict((await self.app.exchange.balances()).tradable)
+
+    def journal(self, plan_id: str) -> list[JournalEntry]:
+        return self.store.journal_for_plan(plan_id)
+
+
+# -- fixtures ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated to head; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("migrated") / "rebalance.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def db_url(migrated_db: Path, tmp_path: Path) -> str:
+    path = tmp_path / "rebalance.db"
+    shutil.copy2(migrated_db, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def kraken() -> AsyncIterator[FakeKraken]:
+    """The fake's default account (BTC 0.5, ETH 2, SOL 20, ADA 1000, EUR 0): 33 % off target."""
+    async with FakeKraken(seed=11) as server:
+        yield server
+
+
+async def _account(
+    mode: str, db_url: str, clock: FakeClock, kraken: FakeKraken | None
+) -> AsyncIterator[Account]:
+    account = Account(mode, db_url, clock, kraken)
+    account.open()
+    try:
+        yield account
+    finally:
+        await account.close()
+
+
+@pytest.fixture
+async def live(db_url: str, clock: FakeClock, kraken: FakeKraken) -> AsyncIterator[Account]:
+    """Live mode: real ccxt against the fake Kraken."""
+    async for account in _account("live", db_url, clock, kraken):
+        yield account
+
+
+@pytest.fixture
+async def paper(db_url: str, clock: FakeClock) -> AsyncIterator[Account]:
+    """Paper mode on the bundled market snapshot (no network at all)."""
+    async for account in _account("paper", db_url, clock, None):
+        yield account
+
+
+@pytest.fixture(params=["live", "paper-priced"])
+async def account(
+    request: pytest.FixtureRequest, db_url: str, clock: FakeClock, kraken: FakeKraken
+) -> AsyncIterator[Account]:
+    """Each mode in turn; paper is priced by the fake's public Ticker, so prices can move."""
+    async for each in _account(request.param, db_url, clock, kraken):
+        yield each
