@@ -12,7 +12,6 @@ database file and the same fake Kraken (the old ones are dropped as they are).
 
 from __future__ import annotations
 
-import asyncio
 import random
 import shutil
 from collections.abc import AsyncIterator
@@ -32,6 +31,7 @@ from core.specs import parse_amount_spec, parse_weight_spec
 from core.store.db import make_engine, upgrade
 from core.store.records import JournalEntry
 from core.store.repo import Store
+from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 
 NOW = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
@@ -60,22 +60,6 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-class FakeTime:
-    """Monotonic clock and sleep for the Kraken adapter: a sleep only moves the clock."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 @dataclass

@@ -26,25 +26,10 @@ from core.errors import (
 from core.exchange.kraken import KrakenExchange
 from core.exchange.pacing import SLACK_S
 from core.ports import Exchange
+from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 
 ASSETS = ["BTC", "ETH", "SOL", "ADA"]
-
-
-class FakeTime:
-    """A clock that moves only when the adapter sleeps on it; every sleep is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

@@ -15,21 +15,7 @@ from core.exchange.pacing import (
     call_cost,
     tier_named,
 )
-
-
-class FakeTime:
-    """A clock that moves only when something sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.fakes.clocks import FakeTime
 
 
 @pytest.mark.parametrize(
