@@ -1,7 +1,8 @@
 """Charts for phones: data in, PNG bytes out. Pure and thread-confined per call.
 
 Uses matplotlib's object API (`Figure` + the Agg canvas) and never pyplot, so there is no
-global figure state; the Agg backend is selected before anything could import pyplot.
+global figure state. matplotlib is imported on the first chart, not at start: it costs
+about half a second and 40 MB that a bot which never draws should not pay.
 About 800x600 pixels with large fonts, to stay readable on a phone screen.
 """
 
@@ -11,15 +12,12 @@ import io
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from core.domain.models import LineStatus, Plan
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SIZE_IN = (8.0, 6.0)
 DPI = 100
@@ -33,6 +31,10 @@ _CHARTED = frozenset({LineStatus.MANAGED, LineStatus.LOCKED, LineStatus.QUOTE})
 
 
 def _figure() -> Figure:
+    # Imported here: the object API with the Agg canvas needs no backend switch.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
     figure = Figure(figsize=SIZE_IN, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure
