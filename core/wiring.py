@@ -15,7 +15,7 @@ from core.errors import ExchangeError
 from core.exchange.paper import PaperExchange
 from core.facade import HEARTBEAT_KEY, FacadeSettings, Rebalancer
 from core.ports import Exchange
-from core.store.db import make_engine, upgrade
+from core.store.db import make_engine, upgrade_if_behind
 from core.store.repo import Store
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def facade_settings(settings: Settings) -> FacadeSettings:
 
 def open_store(settings: Settings) -> Store:
     """Apply migrations, then open the store and seed the targets of an empty database."""
-    upgrade(settings.database_url)
+    upgrade_if_behind(settings.database_url)
     store = Store(make_engine(settings.database_url))
     store.seed_targets_if_empty(settings.target_weights, utc_now())
     return store

@@ -215,9 +215,13 @@ class KrakenExchange:
     ) -> tuple[MarketCatalog, dict[str, Market], dict[str, Any]]:
         """The catalog, the markets of `wanted` (with the account's fees) and their tickers."""
         catalog = await self._markets(refresh=refresh)
-        await self._learn_fees(catalog, filter(None, (catalog.market(a, quote) for a in wanted)))
+        found = [m for a in wanted if (m := catalog.market(a, quote)) is not None]
+        # The ticker needs no fees: it runs beside the (private, paced) TradeVolume call.
+        _, tickers = await asyncio.gather(
+            self._learn_fees(catalog, found), self._tickers(catalog, found)
+        )
         markets = {a: m for a in wanted if (m := catalog.market(a, quote)) is not None}
-        return catalog, markets, await self._tickers(catalog, markets.values())
+        return catalog, markets, tickers
 
     async def _learn_fees(self, catalog: MarketCatalog, markets: Iterable[Market]) -> None:
         """The account's taker fee for `markets` from one TradeVolume call, cached."""

@@ -13,19 +13,22 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from core.errors import StorageError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 BUSY_TIMEOUT_MS = 5000
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "alembic"
+# The newest revision in alembic/versions (a test keeps the two in step). A database already
+# there needs no Alembic at all, which spares every start the import of Alembic.
+SCHEMA_HEAD = "0001"
 
 
 def make_engine(url: str) -> Engine:
@@ -57,6 +60,8 @@ def alembic_config(url: str | None = None) -> Config:
 
     Without a URL, `env.py` falls back to DATABASE_URL from the settings.
     """
+    from alembic.config import Config  # noqa: PLC0415 - only when migrating
+
     config = Config()
     config.set_main_option("script_location", str(migrations_dir()).replace("%", "%%"))
     config.set_main_option("path_separator", "os")
@@ -67,12 +72,32 @@ def alembic_config(url: str | None = None) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply the migrations to `revision` (default: the newest) in one transaction."""
-    _run_migrations(url, command.upgrade, revision)
+    _run_migrations(url, "upgrade", revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Revert the migrations down to `revision` ("base" drops every table)."""
-    _run_migrations(url, command.downgrade, revision)
+    _run_migrations(url, "downgrade", revision)
+
+
+def upgrade_if_behind(url: str) -> bool:
+    """Migrate to the newest revision unless the database is there already; True if it ran."""
+    if current_revision(url) == SCHEMA_HEAD:
+        return False
+    upgrade(url)
+    return True
+
+
+def current_revision(url: str) -> str | None:
+    """The database's Alembic revision; None for an empty (or unreadable) database."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -96,13 +121,16 @@ def migration_transaction(engine: Engine) -> Iterator[Connection]:
                 _pragma(connection, "foreign_keys=ON")
 
 
-def _run_migrations(url: str, step: Any, revision: str) -> None:
+def _run_migrations(url: str, step: str, revision: str) -> None:
+    from alembic import command  # noqa: PLC0415 - only when migrating
+    from alembic.util import CommandError  # noqa: PLC0415
+
     config = alembic_config(url)
     engine = make_engine(url)
     try:
         with migration_transaction(engine) as connection:
             config.attributes["connection"] = connection
-            step(config, revision)
+            getattr(command, step)(config, revision)
     except (CommandError, SQLAlchemyError) as e:
         raise StorageError(f"database migration to {revision} failed: {e}") from e
     finally:
