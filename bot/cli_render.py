@@ -118,8 +118,17 @@ def totals(plan: Plan) -> str:
     )
 
 
+def untradable(plan: Plan) -> str:
+    """Holdings that are shown but never traded (staked, bonded, held by open orders)."""
+    if not plan.untradable:
+        return ""
+    items = ", ".join(f"{name} {fmt.amount(amount)}" for name, amount in plan.untradable)
+    return f"Not tradable (shown, never traded): {items}"
+
+
 def check(plan: Plan, mode: str) -> str:
-    return "\n\n".join([header("Portfolio check", plan, mode), allocation(plan), due_line(plan)])
+    parts = [header("Portfolio check", plan, mode), allocation(plan), untradable(plan)]
+    return "\n\n".join([p for p in parts if p] + [due_line(plan)])
 
 
 def preview(plan: Plan, mode: str) -> str:
@@ -127,6 +136,7 @@ def preview(plan: Plan, mode: str) -> str:
         [
             header("Rebalance preview", plan, mode),
             allocation(plan),
+            *([untradable(plan)] if plan.untradable else []),
             due_line(plan),
             "Orders (sells first):\n" + orders(plan.orders, plan.quote_currency),
             skipped(plan.skipped),

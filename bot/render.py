@@ -75,6 +75,10 @@ def _note(line: AssetLine) -> str | None:
 
 def notes(plan: Plan) -> str:
     found = [note for note in map(_note, plan.lines) if note]
+    found += [
+        f"{esc(name)} {esc(fmt.amount(amount))}: not tradable (shown, never traded)"
+        for name, amount in plan.untradable
+    ]
     return bullets(found) if found else ""
 
 

@@ -8,6 +8,7 @@ record the run. A lost answer is resolved by looking the order up by its client 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from core.domain.codec import content_hash, plan_from_dict
-from core.domain.execution import moved_prices, resize_buys, run_outcome
+from core.domain.execution import cash_reserve, moved_prices, resize_buys, run_outcome
 from core.domain.models import ZERO, MarketData, Plan, PlannedOrder, SkippedOrder
 from core.domain.planner import make_plan
 from core.errors import ExchangeError, ExecutionRefused
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from core.facade import Rebalancer
 
 log = structlog.get_logger(__name__)
+PROGRESS_TIMEOUT_S = 5.0
 Progress = Callable[[OrderOutcome], Awaitable[None]]
 
 
@@ -50,12 +52,25 @@ class Execution:
                 "Another rebalance is running right now; wait for its report.", code="busy"
             )
         try:
-            self._refuse_during_cooldown(now)  # under the lease: no other run can start now
+            self._refuse_if_superseded(record)  # under the lease: no other run can start now
+            self._refuse_during_cooldown(now)
             plan = _verified_plan(record)
             market = await self._check_prices(plan, record)
             return await self._execute(plan, market)
         finally:
             self.app.store.release_lease(self.plan_id)
+
+    def _refuse_if_superseded(self, record: PlanRecord) -> None:
+        """A plan made before the last rebalance ran was made for balances that are gone."""
+        last = self.app.store.last_executed_run()
+        if last is None or last.started_at < record.created_at:
+            return
+        self.app.store.set_plan_status(self.plan_id, PlanStatus.CANCELLED, self.app.clock())
+        raise ExecutionRefused(
+            f"Another rebalance ran at {last.started_at:%H:%M} UTC, after this plan was made: "
+            "its orders no longer fit the balances. Nothing was placed: take a fresh plan.",
+            code="stale",
+        )
 
     def _refuse_during_cooldown(self, now: datetime) -> None:
         minutes = self.app.settings.cooldown_minutes
@@ -114,10 +129,18 @@ class Execution:
 
     async def _wave(self, orders: Sequence[PlannedOrder]) -> list[OrderOutcome]:
         outcomes = await self.desk.send_and_confirm(orders)
-        if self.progress is not None:
-            for outcome in outcomes:
-                await self.progress(outcome)
+        for outcome in outcomes:
+            await self._tell(outcome)
         return outcomes
+
+    async def _tell(self, outcome: OrderOutcome) -> None:
+        """Report progress to the front end; a slow or failing front end never stalls orders."""
+        if self.progress is None:
+            return
+        try:
+            await asyncio.wait_for(self.progress(outcome), timeout=PROGRESS_TIMEOUT_S)
+        except Exception as e:  # the front end's problem, not the execution's
+            log.warning("execution.progress_failed", error=f"{type(e).__name__}: {e}")
 
     async def _sized_buys(
         self, plan: Plan, market: MarketData
@@ -134,14 +157,8 @@ class Execution:
             )
             return list(plan.buys), []
         cash = balances.tradable.get(plan.quote_currency, ZERO)
-        settings = self.app.settings
-        return resize_buys(
-            plan.buys,
-            cash,
-            market.markets,
-            settings.plan.min_trade_value,
-            settings.price_tolerance_pct,
-        )
+        budget = max(cash - cash_reserve(plan), ZERO)  # a failed sell never eats the reserve
+        return resize_buys(plan.buys, budget, market, self.app.settings.plan.min_trade_value)
 
     async def _drift_after(self) -> Plan | None:
         try:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import structlog
+
 from core import admin, alerts
 from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan, PlanSettings
@@ -33,6 +35,7 @@ from core.results import (
 from core.store.records import PlanRecord
 from core.store.repo import Store
 
+log = structlog.get_logger(__name__)
 RECONCILE_LEASE = "reconcile"
 
 HELD_KEY = "held_assets"
@@ -148,14 +151,20 @@ class Rebalancer:
         """Freeze `symbol`; False if it was already locked. InputError for an unknown symbol."""
         symbol = admin.normalize_symbol(symbol)
         await admin.check_tradable(self.exchange, symbol, self.quote)
-        return self.store.lock(symbol, user_id, self.clock(), reason)
+        changed = self.store.lock(symbol, user_id, self.clock(), reason)
+        self._withdraw_plans_if(changed)
+        return changed
 
     def unlock(self, symbol: str) -> bool:
         """Unfreeze `symbol`; False if it was not locked."""
-        return self.store.unlock(admin.normalize_symbol(symbol))
+        changed = self.store.unlock(admin.normalize_symbol(symbol))
+        self._withdraw_plans_if(changed)
+        return changed
 
     def unlock_all(self) -> int:
-        return self.store.unlock_all()
+        count = self.store.unlock_all()
+        self._withdraw_plans_if(count > 0)
+        return count
 
     def locked(self) -> tuple[LockInfo, ...]:
         return tuple(self.store.locks())
@@ -167,7 +176,13 @@ class Rebalancer:
         """Validate and store `BTC=50,ETH=30,SOL=20`; InputError changes nothing."""
         weights = await admin.validated_targets(self.exchange, spec, self.quote)
         self.store.set_targets(weights, self.clock())
+        self._withdraw_plans_if(True)
         return self.store.get_targets()
+
+    def _withdraw_plans_if(self, changed: bool) -> None:
+        """Pending plans were made under the old locks or targets: they may not run now."""
+        if changed and (n := self.store.cancel_pending_plans()):
+            log.info("plans.withdrawn", count=n, why="locks or targets changed")
 
     def stats(self) -> Stats:
         return admin.stats(self.store, self.quote, self.settings.cooldown_minutes)

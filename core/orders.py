@@ -72,7 +72,11 @@ class OrderDesk:
         store.journal_intent(
             self.plan_id, self.run_id, cid, order.symbol, order.side, order.amount, now
         )
-        store.refresh_lease(self.plan_id, now)
+        if not store.refresh_lease(self.plan_id, now):
+            self.halt(
+                "not sent: this execution lost its lease (it stalled past LEASE_STALE_SECONDS "
+                "and another run may have started)"
+            )
         if self._halt_reason:
             store.journal_update(
                 cid, status=JournalStatus.REJECTED, error=self._halt_reason, now=now
@@ -143,18 +147,28 @@ async def confirm(
     clock: Callable[[], datetime],
     client_ids: Sequence[str],
     delays: Sequence[float] = CONFIRM_DELAYS,
-) -> None:
-    """Resolve lost answers by client id, then wait for open orders: one query per round."""
+) -> bool:
+    """Resolve lost answers by client id, then wait for open orders: one query per round.
+
+    Returns whether the exchange answered the last lookup round: only then does "not found"
+    mean anything. A failed lookup leaves entries unresolved; it never decides them.
+    """
+    answered = False
     for delay in (0.0, *delays):
         pending = [e for e in unresolved_entries(store, client_ids) if e.status.unresolved]
         if not pending:
-            return
+            return True
         if delay:
             await asyncio.sleep(delay)
         try:
             await _resolve_round(exchange, store, clock, pending)
-        except TemporaryError as e:
-            log.warning("order.confirm_retry", error=str(e))
+            answered = True
+        except ExchangeError as e:
+            answered = False
+            log.warning(
+                "order.confirm_failed", error=str(e), retryable=isinstance(e, TemporaryError)
+            )
+    return answered
 
 
 async def _resolve_round(

@@ -37,9 +37,22 @@ async def reconcile_orders(
     if not entries:
         return []
     ids = [e.client_order_id for e in entries]
-    await confirm(exchange, store, clock, ids, delays=())
-    now = clock()
-    for e in unresolved_entries(store, ids):
+    if await confirm(exchange, store, clock, ids, delays=()):
+        _mark_never_placed(store, ids, clock(), settle_seconds)
+    else:
+        log.warning("reconcile.lookup_failed", unresolved=len(ids))
+    resolved = {e.client_order_id: e for e in store.journal_for_ids(ids)}
+    outcomes = [outcome(resolved[i]) for i in ids]
+    for o in outcomes:
+        log.info("reconcile.order", client_order_id=o.client_order_id, status=o.status)
+    return outcomes
+
+
+def _mark_never_placed(
+    store: Store, client_ids: list[str], now: datetime, settle_seconds: float
+) -> None:
+    """Orders the exchange, when asked, did not know, and that have had time to arrive."""
+    for e in unresolved_entries(store, client_ids):
         age = (now - e.created_at).total_seconds()
         if e.exchange_order_id is None and age >= settle_seconds:
             store.journal_update(
@@ -48,11 +61,6 @@ async def reconcile_orders(
                 error="not found at the exchange when reconciled: it was never placed",
                 now=now,
             )
-    resolved = {e.client_order_id: e for e in store.journal_for_ids(ids)}
-    outcomes = [outcome(resolved[i]) for i in ids]
-    for o in outcomes:
-        log.info("reconcile.order", client_order_id=o.client_order_id, status=o.status)
-    return outcomes
 
 
 def finish_interrupted_runs(store: Store, now: datetime) -> int:

@@ -94,4 +94,5 @@ def plan_from_dict(d: dict[str, Any]) -> Plan:
         max_drift_pct=Decimal(d["max_drift_pct"]),
         residual_drift_pct=Decimal(d["residual_drift_pct"]),
         drift_band_pct=Decimal(d["drift_band_pct"]),
+        untradable=tuple((k, Decimal(v)) for k, v in d.get("untradable", [])),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from core.domain.models import ZERO, Market, PlannedOrder, Quote, SkippedOrder
+from core.domain.models import ZERO, MarketData, Plan, PlannedOrder, Quote, SkippedOrder
 from core.domain.orders import OrderResult, OrderState
 from core.domain.sizing import Wish, size_buys
 
@@ -26,30 +26,37 @@ def moved_prices(
     return moved
 
 
+BUY_HEADROOM_PCT = Decimal("0.25")  # room for the ask to move between price check and buy
+
+
 def resize_buys(
     buys: Sequence[PlannedOrder],
-    cash: Decimal,
-    markets: Mapping[str, Market],
+    budget: Decimal,
+    market: MarketData,
     min_trade_value: Decimal,
-    headroom_pct: Decimal,
 ) -> tuple[list[PlannedOrder], list[SkippedOrder]]:
-    """The planned buys, scaled to the quote cash really available after the sells.
+    """The planned buys, scaled down (never up) to the quote cash really available.
 
-    Prices get `headroom_pct` of room on top of the planned ask, so a market buy whose
-    price moved within the tolerance still fits the cash with its fee.
+    Costs are estimated at the ask just checked plus `BUY_HEADROOM_PCT`, so a market buy
+    still fits the cash with its fee if the price ticks up before it fills.
     """
-    factor = 1 + headroom_pct / 100
-    wishes = [
-        Wish(
-            b.asset,
-            b.side,
-            b.amount,
-            markets[b.asset],
-            Quote(b.symbol, b.price, b.price * factor),
+    factor = 1 + BUY_HEADROOM_PCT / 100
+    wishes = []
+    for b in buys:
+        fresh = market.quotes.get(b.asset)
+        ask = (fresh.ask if fresh is not None and fresh.ask > 0 else b.price) * factor
+        wishes.append(
+            Wish(b.asset, b.side, b.amount, market.markets[b.asset], Quote(b.symbol, ask, ask))
         )
-        for b in buys
-    ]
-    return size_buys(wishes, cash, min_trade_value)
+    return size_buys(wishes, budget, min_trade_value)
+
+
+def cash_reserve(plan: Plan) -> Decimal:
+    """The quote cash the targets keep aside (a weight on the quote currency)."""
+    line = plan.line(plan.quote_currency)
+    if line is None or line.target_pct is None:
+        return ZERO
+    return line.target_pct / 100 * plan.total_value
 
 
 def journal_status(result: OrderResult) -> str:

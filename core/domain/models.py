@@ -163,6 +163,7 @@ class Plan:
     max_drift_pct: Decimal
     residual_drift_pct: Decimal
     drift_band_pct: Decimal
+    untradable: tuple[tuple[str, Decimal], ...] = ()  # staked, bonded, held: shown, never traded
 
     @property
     def fees(self) -> Decimal:

@@ -59,6 +59,7 @@ def make_plan(
         max_drift_pct=max(drifts, default=ZERO),
         residual_drift_pct=max(after, default=ZERO),
         drift_band_pct=settings.drift_band_pct,
+        untradable=tuple(sorted(portfolio.balances.untradable.items())),
     )
 
 

@@ -160,7 +160,8 @@ def balances_from_raw(result: Mapping[str, Any], code_of: Callable[[str], str]) 
 
     `X.F` (auto-earn) adds to X. Any other suffixed id (`ETH2.S`, `DOT.P`, `XBT.M`,
     `EUR.HOLD`...) is untradable and kept under its own code, never merged: ETH2.S is
-    not ETH, and neither is ETH2.
+    not ETH, and neither is ETH2. Funds held by open orders (BalanceEx `hold_trade`) are
+    not free to trade either: they are listed as `X (open orders)`.
     """
     tradable: dict[str, Decimal] = {}
     untradable: dict[str, Decimal] = {}
@@ -171,10 +172,27 @@ def balances_from_raw(result: Mapping[str, Any], code_of: Callable[[str], str]) 
         code = code_of(kraken_id)
         base, dot, suffix = code.partition(".")
         if dot and suffix != AUTO_EARN_SUFFIX:
-            untradable[code] = untradable.get(code, ZERO) + total
-        else:
-            tradable[base] = tradable.get(base, ZERO) + total
+            _add(untradable, code, total)
+            continue
+        held = min(_held(kraken_id, entry), total)
+        _add(tradable, base, total - held)
+        if held > 0:
+            _add(untradable, f"{base} (open orders)", held)
     return Balances(tradable=tradable, untradable=untradable)
+
+
+def _add(into: dict[str, Decimal], key: str, amount: Decimal) -> None:
+    into[key] = into.get(key, ZERO) + amount
+
+
+def _held(kraken_id: str, entry: object) -> Decimal:
+    """BalanceEx's `hold_trade`: funds reserved by open orders (0 for the plain Balance)."""
+    if not isinstance(entry, Mapping) or entry.get("hold_trade") in (None, ""):
+        return ZERO
+    held = to_decimal(entry.get("hold_trade"))
+    if held is None:
+        raise ExchangeUnavailable(f"Kraken's hold of {kraken_id} is not a number")
+    return max(held, ZERO)
 
 
 def _balance_total(kraken_id: str, entry: object) -> Decimal:

@@ -84,6 +84,16 @@ class PlanStore(StoreBase):
             if not done:
                 raise StorageError(f"there is no plan {plan_id}")
 
+    def cancel_pending_plans(self) -> int:
+        """Withdraw every pending plan (locks or targets changed under them); how many."""
+        with self._unit() as session:
+            statement = (
+                update(PlanRow)
+                .where(col(PlanRow.status) == PlanStatus.PENDING)
+                .values(status=PlanStatus.CANCELLED)
+            )
+            return session.exec(statement).rowcount
+
     def expire_plans(self, now: datetime) -> int:
         """Mark every pending plan whose time is up as expired; returns how many."""
         with self._unit() as session:
@@ -183,7 +193,10 @@ def _reason(
     if status in (PlanStatus.CONFIRMED, PlanStatus.EXECUTED):
         return "already_used", f"Plan {plan_id} was already {status}; a plan is used once only."
     if status is PlanStatus.CANCELLED:
-        return "cancelled", f"Plan {plan_id} was cancelled."
+        return "cancelled", (
+            f"Plan {plan_id} was cancelled (by its owner, or because locks or targets "
+            "changed after it was made)."
+        )
     if status is PlanStatus.EXPIRED or (now is not None and row.expires_at <= now):
         return "expired", f"Plan {plan_id} expired at {row.expires_at:%H:%M:%S} UTC."
     # Only if the row changed between the conditional UPDATE and this read.

@@ -11,12 +11,13 @@ import asyncio
 
 import pytest
 
+from core.domain.execution import cash_reserve
 from core.domain.models import Side
 from core.domain.orders import OrderRequest
 from core.errors import ExchangeError, ExecutionRefused
 from core.facade import Rebalancer
 from core.orders import new_client_order_id
-from core.results import ExecutionReport, RunOutcome
+from core.results import ExecutionReport, OrderOutcome, RunOutcome
 from core.store.records import JournalEntry, JournalStatus
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
@@ -170,6 +171,24 @@ async def test_killed_after_send_before_the_answer_the_order_is_found_filled_not
     assert [o.txid for o in live.fake.orders] == [booked.txid]
 
 
+async def test_a_lookup_that_fails_during_reconciliation_decides_nothing(live: Account) -> None:
+    order = await dying_run(live)
+    live.store.journal_update(order.client_id, status=JournalStatus.SENT, now=live.clock())
+    sender = live.kraken_client()  # the order did reach Kraken before the process died
+    await sender.place_order(order)
+    await sender.close()
+    live.fake.fail_next("OpenOrders", "EService:Unavailable", times=20)
+
+    app = await restarted(live)
+    await app.reconcile()
+    assert entry(live, order.client_id).status is JournalStatus.SENT  # not "never placed"
+
+    live.fake.clear_faults()
+    (resolved,) = await app.reconcile()
+    assert (resolved.status, resolved.filled) == ("filled", order.amount)
+    assert live.fake.count("AddOrder") == 1
+
+
 async def test_a_run_interrupted_by_a_crash_gets_its_outcome_recorded_after_the_restart(
     live: Account,
 ) -> None:
@@ -293,3 +312,32 @@ async def test_a_rate_limited_order_is_not_sent_again(live: Account) -> None:
     sol = next(o for o in report.orders if o.asset == "SOL")
     assert (sol.status, sol.reason) == ("rejected", "EAPI:Rate limit exceeded")
     assert report.outcome is RunOutcome.PARTIAL
+
+
+async def test_a_failed_sell_never_lets_the_buys_eat_the_cash_reserve(live: Account) -> None:
+    await live.app.set_targets("BTC=45,ETH=45,EUR=10")
+    live.fake.set_balance("ZEUR", 5000)
+    live.fake.fail_next("AddOrder", "EOrder:Insufficient funds", when={"pair": "XXBTZEUR"})
+    prepared = await live.app.prepare_rebalance(OWNER)
+    reserve = cash_reserve(prepared.plan)
+    assert reserve > 0 and prepared.plan.sells and prepared.plan.buys
+
+    report = await live.app.execute(prepared.plan_id, OWNER)
+
+    assert report.outcome is RunOutcome.PARTIAL
+    assert (await live.holdings())["EUR"] >= reserve  # the buys shrank to what was free
+
+
+async def test_a_front_end_that_fails_to_show_progress_does_not_stop_the_orders(
+    live: Account,
+) -> None:
+    shown: list[str] = []
+
+    async def broken(outcome: OrderOutcome) -> None:
+        shown.append(outcome.asset)
+        raise RuntimeError("the chat went away")
+
+    prepared = await live.app.prepare_rebalance(OWNER)
+    report = await live.app.execute(prepared.plan_id, OWNER, progress=broken)
+    assert report.outcome is RunOutcome.FULL
+    assert len(shown) == len(report.orders) == live.fake.count("AddOrder")

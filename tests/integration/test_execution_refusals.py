@@ -4,6 +4,7 @@ and leaves the journal, the lease and the account as they were. Live and paper m
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -166,3 +167,38 @@ async def test_refusals_leave_the_cash_and_holdings_untouched_in_paper_mode(
     assert paper.store.paper_balances() == before
     assert paper.store.paper_orders() == []
     assert before is not None and before["BTC"] == Decimal("0.5")
+
+
+async def test_a_plan_made_before_another_rebalance_ran_is_refused_as_stale(
+    account: Account,
+) -> None:
+    account.settings = replace(account.settings, cooldown_minutes=0)
+    await account.restart()
+    first = await account.app.prepare_rebalance(OWNER)
+    second = await account.app.prepare_rebalance(OWNER)
+    await account.app.execute(first.plan_id, OWNER)
+
+    error = await refused(account, second.plan_id)
+
+    assert error.code == "stale"
+    assert status(account, second.plan_id) is PlanStatus.CANCELLED
+
+
+@pytest.mark.parametrize("change", ["lock", "targets", "unlock"])
+async def test_a_plan_is_withdrawn_when_locks_or_targets_change_after_it_was_made(
+    account: Account, change: str
+) -> None:
+    if change == "unlock":
+        await account.app.lock("ADA", OWNER)
+    prepared = await account.app.prepare_rebalance(OWNER)
+    if change == "lock":
+        await account.app.lock("BTC", FRIEND)
+    elif change == "targets":
+        await account.app.set_targets("BTC=100")
+    else:
+        account.app.unlock("ADA")
+
+    error = await refused(account, prepared.plan_id)
+
+    assert error.code == "cancelled"
+    assert "locks or targets changed" in str(error)

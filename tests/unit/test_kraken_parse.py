@@ -137,8 +137,9 @@ def test_balance_ex_entries_add_auto_earn_to_the_asset_and_keep_other_suffixes()
         "USD.HOLD": {"balance": "4", "hold_trade": "0"},
     }
     balances = balances_from_raw(result, names)
-    assert balances.tradable == {"BTC": Decimal("1.25")}
+    assert balances.tradable == {"BTC": Decimal("0.75")}  # 0.5 is held by an open order
     assert balances.untradable == {
+        "BTC (open orders)": Decimal("0.5"),
         "BTC.M": Decimal("2"),
         "DOT.P": Decimal("3"),
         "USD.HOLD": Decimal("4"),

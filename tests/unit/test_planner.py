@@ -6,7 +6,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 
-from core.domain.models import ZERO, LineStatus, Plan, Side
+from core.domain.models import ZERO, Balances, LineStatus, Plan, Portfolio, Side
 from core.domain.planner import make_plan
 from core.errors import PortfolioError
 from tests.unit.builders import (
@@ -433,3 +433,13 @@ def test_a_locked_asset_far_off_its_target_does_not_make_a_rebalance_due() -> No
 
     assert not plan.rebalance_due
     assert plan.orders == ()
+
+
+def test_staked_and_held_balances_are_listed_but_never_valued_or_traded() -> None:
+    book = worked_portfolio()
+    staked = {"ETH2.S": Decimal("0.6"), "BTC (open orders)": Decimal("0.1")}
+    book = Portfolio(Balances(book.balances.tradable, staked), book.market)
+    plan = make_plan(book, WORKED, NONE_LOCKED, plan_settings(), NOW)
+    assert plan.untradable == (("BTC (open orders)", Decimal("0.1")), ("ETH2.S", Decimal("0.6")))
+    assert plan.total_value == Decimal(27500)
+    assert {o.asset for o in plan.orders} <= set(WORKED)
