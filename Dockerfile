@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     LOG_FORMAT=json \
     PTB_TIMEDELTA=1
 
-RUN pip install --no-cache-dir uv \
+RUN pip install --no-cache-dir "uv==0.13.8" \
     && useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot \
     && mkdir -p /data && chown bot:bot /data
 

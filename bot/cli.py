@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 
 from bot import cli_render
 from core.config import Settings, load_settings
-from core.errors import ConfigError, InputError, RebalanceError
+from core.domain.models import Plan
+from core.errors import ConfigError, ExecutionRefused, InputError, RebalanceError
 from core.facade import Rebalancer
 from core.logs import configure_logging
 from core.results import OrderOutcome
@@ -37,14 +39,34 @@ async def _preview(app: Rebalancer, _: argparse.Namespace) -> str:
 async def _rebalance(app: Rebalancer, args: argparse.Namespace) -> str:
     prepared = await app.prepare_rebalance(CLI_USER)
     print(cli_render.preview(prepared.plan, app.mode))
-    if not prepared.plan.orders:
-        app.cancel(prepared.plan_id, CLI_USER)
-        return "Nothing to do: the plan has no orders."
-    if not (args.yes or _confirmed(len(prepared.plan.orders))):
-        app.cancel(prepared.plan_id, CLI_USER)
-        return "Cancelled: nothing was placed."
-    report = await app.execute(prepared.plan_id, CLI_USER, progress=_print_progress)
+    try:
+        refusal = _why_not(prepared.plan, args)
+        if refusal:
+            return refusal
+        report = await app.execute(prepared.plan_id, CLI_USER, progress=_print_progress)
+    finally:
+        _withdraw_if_pending(app, prepared.plan_id)
     return cli_render.report(report)
+
+
+def _why_not(plan: Plan, args: argparse.Namespace) -> str:
+    """Why the plan is not executed, or "" to go ahead."""
+    if not plan.orders:
+        return "Nothing to do: the plan has no orders."
+    if args.yes and not plan.rebalance_due and not args.force:
+        return (
+            "No rebalance is due (every drift is inside DRIFT_BAND_PCT): nothing was placed. "
+            "Add --force to trade anyway."
+        )
+    if not (args.yes or _confirmed(len(plan.orders))):
+        return "Cancelled: nothing was placed."
+    return ""
+
+
+def _withdraw_if_pending(app: Rebalancer, plan_id: str) -> None:
+    """A plan the CLI did not run must not stay confirmable."""
+    with contextlib.suppress(ExecutionRefused):
+        app.cancel(plan_id, CLI_USER)
 
 
 def _confirmed(n_orders: int) -> bool:
@@ -116,14 +138,27 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.choices["rebalance"].add_argument(
         "--yes", action="store_true", help="do not ask (unattended); all checks still apply"
     )
+    sub.choices["rebalance"].add_argument(
+        "--force", action="store_true", help="with --yes: trade even when no rebalance is due"
+    )
     sub.choices["lock"].add_argument("symbol")
     sub.choices["lock"].add_argument("--reason", default=None)
     sub.choices["unlock"].add_argument("symbol", nargs="?")
     sub.choices["unlock"].add_argument("--all", action="store_true")
     sub.choices["targets"].add_argument("spec", nargs="?", help="e.g. BTC=50,ETH=30,SOL=20")
-    sub.choices["history"].add_argument("n", nargs="?", type=int, default=10)
+    sub.choices["history"].add_argument("n", nargs="?", type=_positive, default=10)
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number (e.g. 5)")
+    return value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -158,6 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return healthcheck(settings)
     try:
         print(asyncio.run(_run(settings, args)))
+    except ConfigError as e:  # a setting found wrong only once the exchange was asked
+        print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
+        return 2
     except RebalanceError as e:
         return _fail(str(e), args.debug)
     except KeyboardInterrupt:

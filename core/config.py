@@ -199,7 +199,9 @@ class Settings(BaseSettings):
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings that are set, to hand to `configure_logging(secrets=...)`."""
         secrets = (self.kraken_api_key, self.kraken_api_secret, self.telegram_bot_token)
-        return tuple(s.get_secret_value() for s in secrets if s is not None)
+        found = [s.get_secret_value() for s in secrets if s is not None]
+        password = urlsplit(self.database_url).password  # postgresql://user:PASSWORD@host/db
+        return tuple(found + ([password] if password else []))
 
 
 _TEMPLATES: Mapping[str, str] = {

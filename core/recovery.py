@@ -20,6 +20,7 @@ from core.store.records import JournalStatus, PlanStatus, RunRecord
 from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
+INTERRUPTED = "interrupted; outcome recorded by reconciliation after a restart"
 
 
 async def reconcile_orders(
@@ -41,6 +42,7 @@ async def reconcile_orders(
         _mark_never_placed(store, ids, clock(), settle_seconds)
     else:
         log.warning("reconcile.lookup_failed", unresolved=len(ids))
+    refresh_run_totals(store, ids, clock())
     resolved = {e.client_order_id: e for e in store.journal_for_ids(ids)}
     outcomes = [outcome(resolved[i]) for i in ids]
     for o in outcomes:
@@ -63,31 +65,41 @@ def _mark_never_placed(
             )
 
 
+def refresh_run_totals(store: Store, client_ids: list[str], now: datetime) -> None:
+    """Finished runs whose orders were resolved late get their totals and outcome redone."""
+    run_ids = {e.run_id for e in store.journal_for_ids(client_ids) if e.run_id is not None}
+    for run in store.runs_by_id(run_ids):
+        if run.outcome is not RunOutcome.RUNNING and not any(
+            e.status.unresolved for e in run.orders
+        ):
+            _finish(store, run, now, note=run.note or "totals updated by reconciliation")
+
+
 def finish_interrupted_runs(store: Store, now: datetime) -> int:
     """Record the outcome of runs whose process died, once all their orders are resolved."""
     finished = 0
     for run in store.unfinished_runs():
         if any(e.status.unresolved for e in run.orders):
             continue
-        _finish(store, run, now)
+        _finish(store, run, now, note=INTERRUPTED)
         finished += 1
     return finished
 
 
-def _finish(store: Store, run: RunRecord, now: datetime) -> None:
+def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
     statuses = [e.status.value for e in run.orders]
     ok = sum(1 for s in statuses if s == JournalStatus.FILLED.value)
     store.finish_run(
         run.id,
         outcome=RunOutcome(run_outcome(statuses)),
-        drift_after=None,
+        drift_after=run.drift_after,
         traded_value=sum((e.cost for e in run.orders), ZERO),
         fees=sum((e.fee for e in run.orders), ZERO),
-        duration_s=(now - run.started_at).total_seconds(),
+        duration_s=run.duration_s or (now - run.started_at).total_seconds(),
         orders_ok=ok,
         orders_failed=len(statuses) - ok,
-        orders_skipped=0,
-        note="interrupted; outcome recorded by reconciliation after a restart",
+        orders_skipped=run.orders_skipped,
+        note=note,
         now=now,
     )
     store.set_plan_status(run.plan_id, PlanStatus.EXECUTED, now)

@@ -11,7 +11,7 @@ import structlog
 
 from core.config import Settings
 from core.domain.models import PlanSettings
-from core.errors import ExchangeError
+from core.errors import ConfigError, ExchangeError
 from core.exchange.paper import PaperExchange
 from core.facade import HEARTBEAT_KEY, FacadeSettings, Rebalancer
 from core.ports import Exchange
@@ -45,11 +45,24 @@ def facade_settings(settings: Settings) -> FacadeSettings:
 
 
 def open_store(settings: Settings) -> Store:
-    """Apply migrations, then open the store and seed the targets of an empty database."""
+    """Apply migrations (when behind), then open the store."""
     upgrade_if_behind(settings.database_url)
-    store = Store(make_engine(settings.database_url))
+    return Store(make_engine(settings.database_url))
+
+
+async def seed_targets(settings: Settings, store: Store, exchange: Exchange) -> None:
+    """TARGET_WEIGHTS seeds an empty database, once its symbols are known to be tradable."""
+    if store.get_targets():
+        return
+    quote = settings.quote_currency
+    tradable = await exchange.tradable_assets(quote)
+    unknown = [s for s in settings.target_weights if s != quote and s not in tradable]
+    if unknown:
+        raise ConfigError(
+            f"TARGET_WEIGHTS: {', '.join(unknown)} is not tradable against {quote} on Kraken "
+            "(example: TARGET_WEIGHTS=BTC=40,ETH=30,SOL=20,ADA=10)"
+        )
     store.seed_targets_if_empty(settings.target_weights, utc_now())
-    return store
 
 
 def make_exchange(settings: Settings, store: Store) -> Exchange:
@@ -102,6 +115,7 @@ async def open_rebalancer(settings: Settings) -> AsyncIterator[Rebalancer]:
     store = open_store(settings)
     exchange = make_exchange(settings, store)
     try:
+        await seed_targets(settings, store, exchange)
         app = Rebalancer(facade_settings(settings), exchange, store, utc_now)
         await reconcile_at_start(app)
         yield app
@@ -114,7 +128,8 @@ HEARTBEAT_MAX_AGE_S = 300
 
 
 def healthcheck(settings: Settings) -> int:
-    """0 when the database answers and the bot's heartbeat (if it ever ran) is fresh."""
+    """0 when the database answers and the running bot's heartbeat is fresh (the Docker
+    HEALTHCHECK; its start period covers the first beat, which comes at start-up)."""
     try:
         store = Store(make_engine(settings.database_url))
         beat = store.kv_get(HEARTBEAT_KEY)
@@ -122,10 +137,12 @@ def healthcheck(settings: Settings) -> int:
     except Exception as e:  # any failure means unhealthy; say why in one line
         print(f"unhealthy: database: {type(e).__name__}", flush=True)
         return 1
-    if beat is not None:
-        age = (utc_now() - datetime.fromisoformat(beat)).total_seconds()
-        if age > HEARTBEAT_MAX_AGE_S:
-            print(f"unhealthy: last heartbeat {age:.0f} s ago", flush=True)
-            return 1
+    if beat is None:
+        print("unhealthy: the bot has not recorded a heartbeat yet", flush=True)
+        return 1
+    age = (utc_now() - datetime.fromisoformat(beat)).total_seconds()
+    if age > HEARTBEAT_MAX_AGE_S:
+        print(f"unhealthy: last heartbeat {age:.0f} s ago", flush=True)
+        return 1
     print("healthy", flush=True)
     return 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -73,6 +73,12 @@ class RunStore(StoreBase):
         with self._unit() as session:
             row = session.exec(_newest_first().where(placed).limit(1)).first()
             return None if row is None else _with_orders(session, [row])[0]
+
+    def runs_by_id(self, run_ids: Iterable[int]) -> list[RunRecord]:
+        """These runs, each with its orders."""
+        with self._unit() as session:
+            statement = _newest_first().where(col(RunRow.id).in_(list(run_ids)))
+            return _with_orders(session, session.exec(statement).all())
 
     def unfinished_runs(self) -> list[RunRecord]:
         """Runs still marked running: their process died before recording the outcome."""

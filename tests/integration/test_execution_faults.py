@@ -8,6 +8,7 @@ order does not stop the others; reads are retried, orders never; one QueryOrders
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 
@@ -341,3 +342,22 @@ async def test_a_front_end_that_fails_to_show_progress_does_not_stop_the_orders(
     report = await live.app.execute(prepared.plan_id, OWNER, progress=broken)
     assert report.outcome is RunOutcome.FULL
     assert len(shown) == len(report.orders) == live.fake.count("AddOrder")
+
+
+async def test_a_run_whose_lost_order_is_found_later_gets_its_totals_and_outcome_updated(
+    live: Account,
+) -> None:
+    live.fake.fail_next("AddOrder", "drop_after", when={"pair": "XXBTZEUR"})
+    live.fake.fail_next("OpenOrders", "EService:Unavailable", times=50)
+    report = await rebalanced(live)
+    (sell,) = [o for o in report.orders if o.asset == "BTC"]
+    assert sell.status == "unknown" and report.outcome is RunOutcome.PARTIAL
+
+    live.fake.clear_faults()
+    await live.app.reconcile()
+
+    (run,) = live.app.history(1)
+    assert run.outcome is RunOutcome.FULL
+    assert run.traded_value == sum((o.cost for o in run.orders), Decimal(0))
+    assert run.traded_value > report.traded_value  # the found sell now counts
+    assert live.fake.count("AddOrder") == len(report.orders)

@@ -360,3 +360,8 @@ def test_env_example_loads_as_the_defaults() -> None:
     from_example = load_settings(_env_file=ENV_EXAMPLE)
 
     assert from_example == load_settings(_env_file=None)
+
+
+def test_a_database_password_is_treated_as_a_secret_for_the_logs() -> None:
+    settings = Settings(_env_file=None, database_url="postgresql://bot:hunter2@db/rebalance")
+    assert "hunter2" in settings.secret_values()
