@@ -15,7 +15,7 @@ from core.errors import ConfigError, ExchangeError
 from core.exchange.paper import PaperExchange
 from core.facade import HEARTBEAT_KEY, FacadeSettings, Rebalancer
 from core.ports import Exchange
-from core.store.db import make_engine, upgrade_if_behind
+from core.store.db import make_engine, sqlite_file_missing, upgrade_if_behind
 from core.store.repo import Store
 
 if TYPE_CHECKING:
@@ -131,6 +131,9 @@ def healthcheck(settings: Settings) -> int:
     """0 when the database answers and the running bot's heartbeat is fresh (the Docker
     HEALTHCHECK; its start period covers the first beat, which comes at start-up)."""
     try:
+        if sqlite_file_missing(settings.database_url):
+            print("unhealthy: the database file does not exist", flush=True)
+            return 1
         store = Store(make_engine(settings.database_url))
         beat = store.kv_get(HEARTBEAT_KEY)
         store.close()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError, StatementError
 
 from core.errors import StorageError
 
@@ -80,6 +80,16 @@ def downgrade(url: str, revision: str) -> None:
     _run_migrations(url, "downgrade", revision)
 
 
+def sqlite_file_missing(url: str) -> bool:
+    """Whether `url` names a SQLite file that does not exist (nothing to check, nothing to
+    create: a health check must not conjure up an empty database)."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    path = _sqlite_path(parsed)
+    return path is not None and not path.exists()
+
+
 def upgrade_if_behind(url: str) -> bool:
     """Migrate to the newest revision unless the database is there already; True if it ran."""
     if current_revision(url) == SCHEMA_HEAD:
@@ -132,7 +142,7 @@ def _run_migrations(url: str, step: str, revision: str) -> None:
             config.attributes["connection"] = connection
             getattr(command, step)(config, revision)
     except (CommandError, SQLAlchemyError) as e:
-        raise StorageError(f"database migration to {revision} failed: {e}") from e
+        raise StorageError(f"database migration to {revision} failed: {describe_error(e)}") from e
     finally:
         engine.dispose()
 
@@ -197,3 +207,15 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _on_sqlite_begin(connection: Any) -> None:
     """Every unit of work takes the write lock up front: no read-then-write upgrade races."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def describe_error(error: BaseException) -> str:
+    """One line: the driver's own words when there are some; never the SQL or parameters."""
+    if isinstance(error, StatementError) and error.orig is not None:
+        error = error.orig
+    elif isinstance(error, SQLAlchemyError) and error.__cause__ is not None:
+        error = error.__cause__
+    elif isinstance(error, SQLAlchemyError):
+        return type(error).__name__
+    first = str(error).strip().splitlines()[:1]
+    return f"{type(error).__name__}: {first[0]}" if first else type(error).__name__

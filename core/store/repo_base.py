@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session
 
 from core.errors import StorageError
+from core.store.db import describe_error
 
 
 class StoreBase:
@@ -34,19 +35,11 @@ class StoreBase:
                 yield session
                 session.commit()
         except SQLAlchemyError as e:
-            raise StorageError(f"the database failed, nothing was changed: {_describe(e)}") from e
+            raise StorageError(
+                f"the database failed, nothing was changed: {describe_error(e)}"
+            ) from e
 
 
 def is_conflict(error: StorageError) -> bool:
     """Whether a StorageError came from a uniqueness or foreign-key violation."""
     return isinstance(error.__cause__, IntegrityError)
-
-
-def _describe(error: SQLAlchemyError) -> str:
-    """The driver's own words when there are some; never the SQL or its parameters."""
-    if isinstance(error, StatementError) and error.orig is not None:
-        return f"{type(error.orig).__name__}: {error.orig}"
-    cause = error.__cause__
-    if cause is not None:
-        return f"{type(cause).__name__}: {cause}"
-    return type(error).__name__
