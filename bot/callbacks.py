@@ -24,6 +24,7 @@ from core.results import OrderOutcome
 log = get_logger(__name__)
 
 ALREADY_HANDLED = "This plan is already being handled. See /history."
+OTHER_USERS_PLAN = "This plan belongs to another user: only they can confirm or cancel it."
 STOPPED = "The execution stopped unexpectedly. Check /history before trying again."
 STALE_BUTTON = "This button is no longer valid. Send /rebalance for a fresh plan."
 # Refusals that leave the plan usable by its owner: the buttons are put back.
@@ -67,6 +68,9 @@ async def on_button(update: Update, context: Context) -> None:
     press = button_press(query.data)
     if press is None:
         await _answer(query, STALE_BUTTON)
+        return
+    if context.bot_data.facade.plan_owner(press.plan_id) not in (None, str(query.from_user.id)):
+        await _answer(query, OTHER_USERS_PLAN)  # the owner's message stays as it is
         return
     if press.plan_id in context.bot_data.claims:
         await _answer(query, ALREADY_HANDLED)

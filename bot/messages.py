@@ -37,7 +37,10 @@ def refused(error: ExecutionRefused) -> str:
 
 def _exchange(error: ExchangeError) -> str:
     if isinstance(error, AuthenticationError):
-        return "Kraken rejected the API key: check KRAKEN_API_KEY and its permissions."
+        return (
+            "Kraken rejected the API key: check KRAKEN_API_KEY and its permissions "
+            "(and KRAKEN_API_SECRET, if the key itself is right)."
+        )
     if isinstance(error, RateLimited):
         return "Kraken says we are sending too many requests; try again in a minute."
     if isinstance(error, TemporaryError):

@@ -26,6 +26,7 @@ from core.orders import OrderDesk
 from core.portfolio import read_portfolio
 from core.results import ExecutionReport, OrderOutcome, RunOutcome
 from core.store.records import PlanRecord, PlanStatus
+from core.store.repo import Store
 
 if TYPE_CHECKING:
     from core.facade import Rebalancer
@@ -73,19 +74,10 @@ class Execution:
         )
 
     def _refuse_during_cooldown(self, now: datetime) -> None:
-        minutes = self.app.settings.cooldown_minutes
-        last = self.app.store.last_executed_run()
-        if last is None or minutes <= 0:
-            return
-        ends = last.started_at + timedelta(minutes=minutes)
-        if now < ends:
+        refusal = cooldown_refusal(self.app.store, self.app.settings.cooldown_minutes, now)
+        if refusal is not None:
             self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, now)
-            raise ExecutionRefused(
-                f"The last rebalance ran at {last.started_at:%H:%M} UTC; the cooldown "
-                f"(REBALANCE_COOLDOWN_MINUTES={minutes}) ends at {ends:%H:%M} UTC. "
-                "Nothing was placed.",
-                code="cooldown",
-            )
+            raise refusal
 
     async def _check_prices(self, plan: Plan, record: PlanRecord) -> MarketData:
         traded = sorted({o.asset for o in plan.orders})
@@ -226,6 +218,22 @@ class Execution:
             fees=str(report.fees),
             duration_s=round(duration_s, 3),
         )
+
+
+def cooldown_refusal(store: Store, minutes: int, now: datetime) -> ExecutionRefused | None:
+    """The refusal while REBALANCE_COOLDOWN_MINUTES have not passed since the last run."""
+    last = store.last_executed_run()
+    if last is None or minutes <= 0:
+        return None
+    ends = last.started_at + timedelta(minutes=minutes)
+    if now >= ends:
+        return None
+    return ExecutionRefused(
+        f"The last rebalance ran at {last.started_at:%H:%M} UTC; the cooldown "
+        f"(REBALANCE_COOLDOWN_MINUTES={minutes}) ends at {ends:%H:%M} UTC. "
+        "Nothing was placed.",
+        code="cooldown",
+    )
 
 
 def _verified_plan(record: PlanRecord) -> Plan:

@@ -19,7 +19,7 @@ from core import admin, alerts
 from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan, PlanSettings
 from core.domain.planner import make_plan
-from core.execution import Execution, Progress
+from core.execution import Execution, Progress, cooldown_refusal
 from core.portfolio import held_assets, read_portfolio
 from core.ports import Exchange
 from core.recovery import finish_interrupted_runs, reconcile_orders
@@ -101,7 +101,15 @@ class Rebalancer:
 
     # --- Execution (core.execution) -------------------------------------------------
     async def prepare_rebalance(self, user_id: str) -> PreparedPlan:
-        """Compute the plan, store it for `user_id`, and return its id and expiry."""
+        """Compute the plan, store it for `user_id`, and return its id and expiry.
+
+        Refused at once (ExecutionRefused "cooldown") when the cooldown outlasts the plan's
+        time to confirm: a plan that could never be confirmed is not worth showing.
+        """
+        ttl = timedelta(seconds=self.settings.confirm_ttl_seconds)
+        refusal = cooldown_refusal(self.store, self.settings.cooldown_minutes, self.clock() + ttl)
+        if refusal is not None:
+            raise refusal
         plan = await self.preview()
         now = self.clock()
         expires = now + timedelta(seconds=self.settings.confirm_ttl_seconds)
@@ -123,6 +131,11 @@ class Rebalancer:
         """Run a stored plan at most once, for its owner, before expiry; raises ExecutionRefused."""
         await self.reconcile()
         return await Execution(self, plan_id, user_id, progress).run()
+
+    def plan_owner(self, plan_id: str) -> str | None:
+        """Who prepared `plan_id` (None if there is no such plan). Reads only."""
+        record = self.store.get_plan(plan_id)
+        return None if record is None else record.user_id
 
     def cancel(self, plan_id: str, user_id: str) -> None:
         """Mark a pending plan cancelled (owner only); raises ExecutionRefused otherwise."""

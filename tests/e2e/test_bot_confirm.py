@@ -64,12 +64,16 @@ async def test_a_press_by_another_user_is_refused_and_the_owner_can_still_confir
     async with bot_running(paper_settings()):
         plan = await ask_for_a_plan(tg)
         confirm(tg, plan, user_id=FRIEND)
-        note = await tg.wait_for_message(OWNER, contains="another user")
-        restored = tg.message(OWNER, plan["message_id"])
-        assert restored["reply_markup"] == plan["reply_markup"]
+        note = await tg.wait_for_answer()
+        untouched = tg.message(OWNER, plan["message_id"])  # never shown as executing
+        assert (untouched["text"], untouched["reply_markup"]) == (
+            plan["text"],
+            plan["reply_markup"],
+        )
+        assert not tg.edits
         confirm(tg, plan, user_id=OWNER)
         assert await tg.wait_for_message(OWNER, contains="Rebalance done", timeout=10)
-    assert "⛔" in note["text"]
+    assert "only they can" in note["text"]
 
 
 async def test_an_expired_plan_is_refused_and_places_nothing(

@@ -8,6 +8,7 @@ order does not stop the others; reads are retried, orders never; one QueryOrders
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -208,6 +209,7 @@ async def test_a_restart_before_the_lease_is_stale_decides_nothing_and_runs_noth
 ) -> None:
     order = await dying_run(live)
     live.clock.advance(minutes=1)
+    live.settings = replace(live.settings, cooldown_minutes=0)  # only the lease is in the way
     app = await live.restart()
     assert await app.reconcile() == ()  # the dead process may still be alive: hands off
     with pytest.raises(ExecutionRefused) as caught:

@@ -134,7 +134,7 @@ async def test_a_restart_keeps_targets_locks_plans_journal_and_history(account: 
     await app.set_targets("BTC=45,ETH=35,SOL=20")
     await app.lock("ADA", OWNER, "long-term hold")
     report = await full_rebalance(account)
-    account.clock.advance(minutes=5)
+    account.clock.advance(minutes=account.settings.cooldown_minutes - 1)  # confirmable soon
     await app.set_targets("BTC=25,ETH=25,SOL=50")
     pending = await app.prepare_rebalance(OWNER)
     kept = (

@@ -219,6 +219,9 @@ class FakeFacade:
             Decimal("0.3"), NOW, NOW + timedelta(seconds=2), "EUR",
         )  # fmt: skip
 
+    def plan_owner(self, plan_id: str) -> str | None:
+        return None  # unknown here: the (fake) execute/cancel decide, as for a lost plan
+
     def cancel(self, plan_id: str, user_id: str) -> None:
         self._call("cancel", plan_id, user_id)
         if self.refusal is not None:
