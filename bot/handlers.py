@@ -50,7 +50,13 @@ async def preview(update: Update, context: Context) -> None:
 
 async def rebalance(update: Update, context: Context) -> None:
     """Prepare a plan for this user and ask them to confirm or cancel it."""
-    prepared = await context.bot_data.facade.prepare_rebalance(_user_id(update))
+    force = parse.rebalance_force(context.args or ())
+    facade = context.bot_data.facade
+    prepared = await facade.prepare_rebalance(_user_id(update))
+    if prepared.plan.orders and not prepared.plan.rebalance_due and not force:
+        facade.cancel(prepared.plan_id, _user_id(update))  # nothing to confirm
+        await reply(_message(update), render.not_due(prepared.plan))
+        return
     keyboard = render.confirm_keyboard(prepared.plan_id) if prepared.plan.orders else None
     text = render.prepared(prepared, context.bot_data.config.mode)
     await reply(_message(update), text, keyboard)

@@ -116,6 +116,18 @@ def history_count(args: Sequence[str]) -> int:
     return count
 
 
+def rebalance_force(args: Sequence[str]) -> bool:
+    """`/rebalance [force]`: force offers the trades even when no rebalance is due."""
+    if not args:
+        return False
+    if len(args) > 1 or args[0].strip().lower() != "force":
+        _fail(
+            f"'{echo(' '.join(args))}' is not an option of /rebalance.",
+            "/rebalance (or /rebalance force to trade although nothing is due)",
+        )
+    return True
+
+
 def alerts_switch(args: Sequence[str]) -> bool | None:
     """`/alerts on|off`; None for a bare `/alerts` (show the current setting)."""
     if not args:

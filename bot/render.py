@@ -94,6 +94,14 @@ def due_line(plan: Plan) -> str:
     return f"✅ In band: {where} at most (band ±{band})."
 
 
+def not_due(plan: Plan) -> str:
+    """The answer to /rebalance when every drift is inside the band."""
+    return (
+        f"{due_line(plan)}\nNo rebalance is due, so nothing is offered: trading now would "
+        "pay fees for little. Send /rebalance force to see the orders anyway."
+    )
+
+
 def _join(*parts: str) -> str:
     return "\n\n".join(part for part in parts if part)
 

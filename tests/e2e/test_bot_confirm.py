@@ -155,3 +155,20 @@ async def test_prices_that_moved_since_the_plan_refuse_it_and_place_nothing(
         )
     assert "reply_markup" not in edit
     assert kraken.orders == []
+
+
+async def test_rebalance_offers_nothing_when_no_rebalance_is_due_unless_forced(
+    tg: FakeTelegram, paper_settings: SettingsFactory
+) -> None:
+    async with bot_running(paper_settings(rebalance_cooldown_minutes=0)):
+        confirm(tg, await ask_for_a_plan(tg))
+        await tg.wait_for_message(OWNER, contains="Rebalance done", timeout=10)
+
+        tg.send_user_message(OWNER, "/rebalance")
+        calm = await tg.wait_for_message(OWNER, contains="No rebalance is due")
+        assert calm.get("reply_markup") is None
+        assert "/rebalance force" in calm["text"]
+
+        tg.send_user_message(OWNER, "/rebalance force")
+        forced = await tg.wait_for_message(OWNER, contains="Confirm")
+        assert forced["reply_markup"]["inline_keyboard"]

@@ -19,6 +19,7 @@ PARSERS: dict[str, Callable[[Sequence[str]], Any]] = {
     "targets": parse.targets_spec,
     "history": parse.history_count,
     "alerts": parse.alerts_switch,
+    "rebalance": parse.rebalance_force,
 }
 words = st.lists(st.text(max_size=40), max_size=6)
 spec_like = st.lists(
@@ -128,3 +129,10 @@ def test_button_data_refuses_a_plan_id_too_long_for_telegram() -> None:
 def test_any_button_data_is_read_or_ignored_never_an_error(data: str | None) -> None:
     press = parse.button_press(data)
     assert press is None or (data or "").endswith(press.plan_id)
+
+
+def test_rebalance_takes_no_argument_or_force() -> None:
+    assert parse.rebalance_force([]) is False
+    assert parse.rebalance_force(["FORCE"]) is True
+    with pytest.raises(ArgumentError, match="/rebalance force"):
+        parse.rebalance_force(["now"])
