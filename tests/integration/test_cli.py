@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import structlog
 
 from bot.cli import main
 from core.config import Settings
 from core.facade import HEARTBEAT_KEY
-from core.logs import NOISY_LOGGERS
 from core.store.db import SCHEMA_HEAD, current_revision, make_engine
 from core.store.repo import Store
 from core.wiring import open_rebalancer, utc_now
@@ -90,19 +86,7 @@ def paper_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> N
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal
 
 
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """`main` configures logging on the (captured) stderr; put the process back after."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    noisy = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, noisy_level in noisy.items():
-        logging.getLogger(name).setLevel(noisy_level)
-    structlog.contextvars.clear_contextvars()
-    structlog.reset_defaults()
+pytestmark = pytest.mark.usefixtures("restore_logging")  # see tests/conftest.py
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -23,19 +22,7 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """Each test configures logging its own way; put the process back as it was."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    noisy = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, noisy_level in noisy.items():
-        logging.getLogger(name).setLevel(noisy_level)
-    structlog.contextvars.clear_contextvars()
-    structlog.reset_defaults()
+pytestmark = pytest.mark.usefixtures("restore_logging")  # see tests/conftest.py
 
 
 def configured(fmt: LogFormat = "json", level: str = "INFO") -> io.StringIO:
