@@ -26,7 +26,7 @@ def source_line(source: DataSource) -> str:
     if source.is_snapshot:
         note = source.note or f"bundled snapshot of {source.as_of:%Y-%m-%d}"
         return f"Market data: {note} (not live)"
-    return f"Market data: {source.name}, {when}"
+    return f"Market data: {fmt.source_name(source.name)}, {when}"
 
 
 def header(title: str, plan: Plan, mode: str) -> str:

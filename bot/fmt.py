@@ -39,3 +39,11 @@ def pp(value: Decimal | None, places: int = 1) -> str:
         return "—"
     q = value.quantize(Decimal(1).scaleb(-places))
     return f"{q:+.{places}f} pp" if q else f"{Decimal(0):.{places}f} pp"
+
+
+SOURCE_NAMES = {"kraken": "Kraken (live prices)", "kraken-public": "Kraken public API"}
+
+
+def source_name(name: str) -> str:
+    """How a market-data source is called in replies: 'kraken' -> 'Kraken (live prices)'."""
+    return SOURCE_NAMES.get(name, name)

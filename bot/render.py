@@ -20,7 +20,7 @@ from core.results import ExecutionReport, OrderOutcome, PreparedPlan, RunOutcome
 _NOTE_MARK = {
     LineStatus.LOCKED: "🔒",
     LineStatus.BLOCKED: "⛔",
-    LineStatus.UNMANAGED: "·",
+    LineStatus.UNMANAGED: "➖",
 }
 _STATUS_MARK = {"filled": "✅", "partial": "⚠️"}
 _OUTCOME_TITLE = {
@@ -53,7 +53,8 @@ def source_line(source: DataSource) -> str:
     if source.is_snapshot:
         note = source.note or f"bundled snapshot of {source.as_of:%Y-%m-%d}; not live"
         return f"<i>Market data: {esc(note)}</i>"
-    return f"<i>Market data: {esc(source.name)}, {source.as_of:%Y-%m-%d %H:%M} UTC</i>"
+    name = esc(fmt.source_name(source.name))
+    return f"<i>Market data: {name}, {source.as_of:%Y-%m-%d %H:%M} UTC</i>"
 
 
 def allocation(plan: Plan) -> str:
