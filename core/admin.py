@@ -62,9 +62,10 @@ def run_summary(run: RunRecord) -> RunSummary:
     )
 
 
-def stats(store: Store, quote: str, cooldown_minutes: int) -> Stats:
-    record: StatsRecord = store.stats()
-    last = store.last_executed_run()
+def stats(store: Store, quote: str, cooldown_minutes: int, mode: str) -> Stats:
+    """Runs, totals and the cooldown of trading mode `mode` only; locks are shared."""
+    record: StatsRecord = store.stats(mode=mode)
+    last = store.last_executed_run(mode=mode)
     ends: datetime | None = None
     if last is not None and cooldown_minutes > 0:
         ends = last.started_at + timedelta(minutes=cooldown_minutes)

@@ -47,6 +47,7 @@ class Execution:
     async def run(self) -> ExecutionReport:
         now = self.app.clock()
         record = self.app.store.claim_plan(self.plan_id, self.user_id, now)
+        self._refuse_if_other_mode(record, now)
         if not self.app.store.acquire_lease(self.plan_id, now, self.app.stale_before()):
             self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, now)
             raise ExecutionRefused(
@@ -61,9 +62,21 @@ class Execution:
         finally:
             self.app.store.release_lease(self.plan_id)
 
+    def _refuse_if_other_mode(self, record: PlanRecord, now: datetime) -> None:
+        """A plan made in paper mode never trades live, nor a live plan on paper."""
+        if record.mode == self.app.mode:
+            return
+        self.app.store.set_plan_status(self.plan_id, PlanStatus.CANCELLED, now)
+        raise ExecutionRefused(
+            f"This plan was made in {record.mode} mode; the bot now runs in {self.app.mode} "
+            "mode. Nothing was placed: take a fresh plan.",
+            code="other_mode",
+        )
+
     def _refuse_if_superseded(self, record: PlanRecord) -> None:
-        """A plan made before the last rebalance ran was made for balances that are gone."""
-        last = self.app.store.last_executed_run()
+        """A plan made before the last rebalance (in this mode) ran was made for balances
+        that are gone."""
+        last = self.app.store.last_executed_run(mode=self.app.mode)
         if last is None or last.started_at < record.created_at:
             return
         self.app.store.set_plan_status(self.plan_id, PlanStatus.CANCELLED, self.app.clock())
@@ -74,7 +87,9 @@ class Execution:
         )
 
     def _refuse_during_cooldown(self, now: datetime) -> None:
-        refusal = cooldown_refusal(self.app.store, self.app.settings.cooldown_minutes, now)
+        refusal = cooldown_refusal(
+            self.app.store, self.app.settings.cooldown_minutes, now, mode=self.app.mode
+        )
         if refusal is not None:
             self.app.store.set_plan_status(self.plan_id, PlanStatus.PENDING, now)
             raise refusal
@@ -101,7 +116,9 @@ class Execution:
     async def _execute(self, plan: Plan, market: MarketData) -> ExecutionReport:
         started, clock0 = self.app.clock(), time.monotonic()
         store = self.app.store
-        run_id = store.start_run(self.plan_id, self.user_id, plan.max_drift_pct, started)
+        run_id = store.start_run(
+            self.plan_id, self.user_id, plan.max_drift_pct, started, mode=self.app.mode
+        )
         self.desk.run_id = run_id
         log.info("execution.started", plan_id=self.plan_id, run_id=run_id, orders=len(plan.orders))
         sells = await self._wave(plan.sells)
@@ -220,9 +237,12 @@ class Execution:
         )
 
 
-def cooldown_refusal(store: Store, minutes: int, now: datetime) -> ExecutionRefused | None:
-    """The refusal while REBALANCE_COOLDOWN_MINUTES have not passed since the last run."""
-    last = store.last_executed_run()
+def cooldown_refusal(
+    store: Store, minutes: int, now: datetime, *, mode: str
+) -> ExecutionRefused | None:
+    """The refusal while REBALANCE_COOLDOWN_MINUTES have not passed since the last run in
+    `mode` (a paper run never holds up a live one, nor the reverse)."""
+    last = store.last_executed_run(mode=mode)
     if last is None or minutes <= 0:
         return None
     ends = last.started_at + timedelta(minutes=minutes)

@@ -107,7 +107,9 @@ class Rebalancer:
         time to confirm: a plan that could never be confirmed is not worth showing.
         """
         ttl = timedelta(seconds=self.settings.confirm_ttl_seconds)
-        refusal = cooldown_refusal(self.store, self.settings.cooldown_minutes, self.clock() + ttl)
+        refusal = cooldown_refusal(
+            self.store, self.settings.cooldown_minutes, self.clock() + ttl, mode=self.mode
+        )
         if refusal is not None:
             raise refusal
         plan = await self.preview()
@@ -121,6 +123,7 @@ class Rebalancer:
             content_hash=content_hash(plan),
             prices=traded_prices(plan),
             payload_json=json.dumps(plan_to_dict(plan)),
+            mode=self.mode,
         )
         self.store.add_plan(record)
         return PreparedPlan(record.id, user_id, plan, expires)
@@ -144,13 +147,13 @@ class Rebalancer:
     async def reconcile(self) -> tuple[OrderOutcome, ...]:
         """Resolve journal entries left unresolved (a crash, a lost answer) by asking the
         exchange. Skipped while another execution holds the account lease."""
-        if not (self.store.journal_unresolved() or self.store.unfinished_runs()):
+        if not (self.store.journal_unresolved(self.mode) or self.store.unfinished_runs(self.mode)):
             return ()
         if not self.store.acquire_lease(RECONCILE_LEASE, self.clock(), self.stale_before()):
             return ()
         try:
-            outcomes = await reconcile_orders(self.exchange, self.store, self.clock)
-            finish_interrupted_runs(self.store, self.clock())
+            outcomes = await reconcile_orders(self.exchange, self.store, self.clock, self.mode)
+            finish_interrupted_runs(self.store, self.clock(), self.mode)
             return tuple(outcomes)
         finally:
             self.store.release_lease(RECONCILE_LEASE)
@@ -198,10 +201,12 @@ class Rebalancer:
             log.info("plans.withdrawn", count=n, why="locks or targets changed")
 
     def stats(self) -> Stats:
-        return admin.stats(self.store, self.quote, self.settings.cooldown_minutes)
+        """Over the runs of the current mode only (paper runs never count as live ones)."""
+        return admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
 
     def history(self, n: int = 10) -> tuple[RunSummary, ...]:
-        return tuple(admin.run_summary(r) for r in self.store.history(n))
+        """The last `n` runs of the current mode, newest first."""
+        return tuple(admin.run_summary(r) for r in self.store.history(n, mode=self.mode))
 
     # --- Alerts --------------------------------------------------------------------------
     async def poll_drift(self) -> DriftAlert | None:

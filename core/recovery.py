@@ -27,6 +27,7 @@ async def reconcile_orders(
     exchange: Exchange,
     store: Store,
     clock: Callable[[], datetime],
+    mode: str,
     settle_seconds: float = 120,
 ) -> list[OrderOutcome]:
     """Resolve every unresolved journal entry by asking the exchange; never by resending.
@@ -34,7 +35,7 @@ async def reconcile_orders(
     An order the exchange does not know, journaled more than `settle_seconds` ago, was
     never placed (the process died before sending, or the request never arrived).
     """
-    entries = store.journal_unresolved()
+    entries = store.journal_unresolved(mode)
     if not entries:
         return []
     ids = [e.client_order_id for e in entries]
@@ -75,10 +76,10 @@ def refresh_run_totals(store: Store, client_ids: list[str], now: datetime) -> No
             _finish(store, run, now, note=run.note or "totals updated by reconciliation")
 
 
-def finish_interrupted_runs(store: Store, now: datetime) -> int:
+def finish_interrupted_runs(store: Store, now: datetime, mode: str) -> int:
     """Record the outcome of runs whose process died, once all their orders are resolved."""
     finished = 0
-    for run in store.unfinished_runs():
+    for run in store.unfinished_runs(mode):
         if any(e.status.unresolved for e in run.orders):
             continue
         _finish(store, run, now, note=INTERRUPTED)

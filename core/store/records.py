@@ -12,6 +12,7 @@ from core.domain.models import Side
 from core.results import LockInfo, RunOutcome
 
 __all__ = [
+    "TRADING_MODES",
     "FillRecord",
     "JournalEntry",
     "JournalStatus",
@@ -22,6 +23,8 @@ __all__ = [
     "RunRecord",
     "StatsRecord",
 ]
+
+TRADING_MODES = ("paper", "live")  # what plans and runs record as their `mode`
 
 
 class PlanStatus(StrEnum):
@@ -66,6 +69,7 @@ class PlanRecord:
     payload_json: str
     status: PlanStatus = PlanStatus.PENDING
     executed_at: datetime | None = None
+    mode: str = "paper"  # the trading mode it was made in: "paper" or "live"
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class RunRecord:
     orders_skipped: int
     note: str
     orders: tuple[JournalEntry, ...] = ()
+    mode: str = "paper"  # the trading mode it ran in: "paper" or "live"
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, and_, col, select
 
 from core.domain.models import Side
 from core.errors import StorageError
 from core.store.records import UNRESOLVED, FillRecord, JournalEntry, JournalStatus
 from core.store.repo_base import StoreBase
-from core.store.tables import FillRow, JournalRow
+from core.store.tables import FillRow, JournalRow, PlanRow
 
 
 class JournalStore(StoreBase):
@@ -75,9 +75,17 @@ class JournalStore(StoreBase):
             session.flush()
             return journal_entry(row)
 
-    def journal_unresolved(self) -> list[JournalEntry]:
-        """Orders whose outcome must still be asked of the exchange, oldest first."""
-        return self._journal(col(JournalRow.status).in_(sorted(UNRESOLVED)))
+    def journal_unresolved(self, mode: str | None = None) -> list[JournalEntry]:
+        """Orders whose outcome must still be asked of the exchange, oldest first.
+
+        With `mode`, only the orders of plans made in that mode: a paper process must never
+        decide a live order (it would ask the wrong exchange).
+        """
+        unresolved = col(JournalRow.status).in_(sorted(UNRESOLVED))
+        if mode is None:
+            return self._journal(unresolved)
+        of_mode = col(JournalRow.plan_id).in_(select(PlanRow.id).where(col(PlanRow.mode) == mode))
+        return self._journal(and_(unresolved, of_mode))
 
     def journal_for_run(self, run_id: int) -> list[JournalEntry]:
         return self._journal(col(JournalRow.run_id) == run_id)

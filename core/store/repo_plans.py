@@ -14,6 +14,7 @@ from sqlmodel import Session, col, or_, select, update
 from core.errors import ExecutionRefused, StorageError
 from core.store.records import PlanRecord, PlanStatus
 from core.store.repo_base import StoreBase
+from core.store.repo_runs import checked_mode
 from core.store.tables import ExecutionLeaseRow, PlanRow
 
 MAX_PLAN_ID = 32
@@ -230,6 +231,7 @@ def _plan_row(plan: PlanRecord) -> PlanRow:
         prices_json=_prices_json(plan.prices),
         payload_json=plan.payload_json,
         executed_at=plan.executed_at,
+        mode=checked_mode(plan.mode),
     )
 
 
@@ -244,6 +246,7 @@ def _plan_record(row: PlanRow) -> PlanRecord:
         payload_json=row.payload_json,
         status=PlanStatus(row.status),
         executed_at=row.executed_at,
+        mode=row.mode,
     )
 
 

@@ -12,21 +12,31 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from core.domain.models import ZERO
 from core.errors import StorageError
-from core.store.records import JournalEntry, JournalStatus, RunOutcome, RunRecord, StatsRecord
+from core.store.records import (
+    TRADING_MODES,
+    JournalEntry,
+    JournalStatus,
+    RunOutcome,
+    RunRecord,
+    StatsRecord,
+)
 from core.store.repo_base import StoreBase
 from core.store.repo_journal import journal_entry
 from core.store.tables import JournalRow, RunRow
 
 
 class RunStore(StoreBase):
-    def start_run(self, plan_id: str, user_id: str, drift_before: Decimal, now: datetime) -> int:
-        """Record that the execution of `plan_id` starts; returns the run id."""
+    def start_run(
+        self, plan_id: str, user_id: str, drift_before: Decimal, now: datetime, *, mode: str
+    ) -> int:
+        """Record that the execution of `plan_id` starts in `mode`; returns the run id."""
         row = RunRow(
             plan_id=plan_id,
             user_id=user_id,
             started_at=now,
             outcome=RunOutcome.RUNNING,
             drift_before=drift_before,
+            mode=checked_mode(mode),
         )
         with self._unit() as session:
             session.add(row)
@@ -60,8 +70,8 @@ class RunStore(StoreBase):
             row.orders_ok, row.orders_failed = orders_ok, orders_failed
             row.orders_skipped, row.note = orders_skipped, note
 
-    def last_executed_run(self) -> RunRecord | None:
-        """The newest run that may have placed an order (for the cooldown).
+    def last_executed_run(self, mode: str | None = None) -> RunRecord | None:
+        """The newest run (in `mode`, if given) that may have placed an order (for the cooldown).
 
         A run counts if any of its journal entries is other than `rejected`: an `intent`
         left by a crash may have reached the exchange, so it counts too.
@@ -71,7 +81,7 @@ class RunStore(StoreBase):
             col(JournalRow.status) != JournalStatus.REJECTED,
         )
         with self._unit() as session:
-            row = session.exec(_newest_first().where(placed).limit(1)).first()
+            row = session.exec(_newest_first(mode).where(placed).limit(1)).first()
             return None if row is None else _with_orders(session, [row])[0]
 
     def runs_by_id(self, run_ids: Iterable[int]) -> list[RunRecord]:
@@ -80,23 +90,33 @@ class RunStore(StoreBase):
             statement = _newest_first().where(col(RunRow.id).in_(list(run_ids)))
             return _with_orders(session, session.exec(statement).all())
 
-    def unfinished_runs(self) -> list[RunRecord]:
-        """Runs still marked running: their process died before recording the outcome."""
+    def unfinished_runs(self, mode: str | None = None) -> list[RunRecord]:
+        """Runs still marked running: their process died before recording the outcome.
+
+        With `mode`, only that mode's (each mode's process recovers its own runs).
+        """
         with self._unit() as session:
             statement = _newest_first().where(col(RunRow.outcome) == RunOutcome.RUNNING)
+            if mode is not None:
+                statement = statement.where(col(RunRow.mode) == mode)
             return _with_orders(session, session.exec(statement).all())
 
-    def history(self, n: int) -> list[RunRecord]:
-        """The last `n` runs, newest first, each with its orders."""
+    def history(self, n: int, mode: str | None = None) -> list[RunRecord]:
+        """The last `n` runs (in `mode`, if given), newest first, each with its orders."""
         with self._unit() as session:
-            rows = session.exec(_newest_first().limit(max(n, 0))).all()
+            rows = session.exec(_newest_first(mode).limit(max(n, 0))).all()
             return _with_orders(session, rows)
 
-    def stats(self) -> StatsRecord:
-        """Aggregates over all runs; sums are exact (done in Decimal, not in SQL)."""
+    def stats(self, mode: str | None = None) -> StatsRecord:
+        """Aggregates over all runs (in `mode`, if given, and those runs' orders only);
+        sums are exact (done in Decimal, not in SQL)."""
+        journal_statement = select(JournalRow)
+        if mode is not None:
+            of_mode = select(RunRow.id).where(col(RunRow.mode) == mode)
+            journal_statement = journal_statement.where(col(JournalRow.run_id).in_(of_mode))
         with self._unit() as session:
-            rows = session.exec(_newest_first()).all()
-            journal = session.exec(select(JournalRow)).all()
+            rows = session.exec(_newest_first(mode)).all()
+            journal = session.exec(journal_statement).all()
             last = _with_orders(session, rows[:1])
         volume: defaultdict[str, Decimal] = defaultdict(Decimal)
         for entry in journal:
@@ -114,8 +134,16 @@ class RunStore(StoreBase):
         )
 
 
-def _newest_first() -> SelectOfScalar[RunRow]:
-    return select(RunRow).order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
+def checked_mode(mode: str) -> str:
+    """`mode` if it is a trading mode; a StorageError otherwise (never stored misspelt)."""
+    if mode not in TRADING_MODES:
+        raise StorageError(f"the trading mode is one of {', '.join(TRADING_MODES)}, not {mode!r}")
+    return mode
+
+
+def _newest_first(mode: str | None = None) -> SelectOfScalar[RunRow]:
+    statement = select(RunRow).order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
+    return statement if mode is None else statement.where(col(RunRow.mode) == mode)
 
 
 def _with_orders(session: Session, rows: Sequence[RunRow]) -> list[RunRecord]:
@@ -150,6 +178,7 @@ def _run_record(row: RunRow, orders: tuple[JournalEntry, ...]) -> RunRecord:
         orders_skipped=row.orders_skipped,
         note=row.note,
         orders=orders,
+        mode=row.mode,
     )
 
 

@@ -29,6 +29,7 @@ USER = String(64)  # a Telegram user id as text, or "cli"
 PLAN_ID = String(32)
 ORDER_ID = String(64)  # client or exchange order id
 STATUS = Label(16)  # statuses, sides, states: plain text codes
+MODE = Label(8)  # the trading mode a plan or run was made in: "paper" or "live"
 
 
 class TargetRow(SQLModel, table=True):
@@ -60,6 +61,7 @@ class PlanRow(SQLModel, table=True):
     prices_json: str = Field(sa_type=Text)  # {"BTC": "61234.5", ...}: the mids it used
     payload_json: str = Field(sa_type=Text)  # the whole plan, serialized by the caller
     executed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    mode: str = Field(sa_type=MODE, sa_column_kwargs={"server_default": "paper"})
 
 
 class ExecutionLeaseRow(SQLModel, table=True):
@@ -91,6 +93,7 @@ class RunRow(SQLModel, table=True):
     orders_failed: int = Field(default=0, sa_type=Integer)
     orders_skipped: int = Field(default=0, sa_type=Integer)
     note: str = Field(default="", sa_type=Text)
+    mode: str = Field(sa_type=MODE, sa_column_kwargs={"server_default": "paper"})
 
 
 class JournalRow(SQLModel, table=True):

@@ -122,7 +122,9 @@ async def dying_run(live: Account) -> OrderRequest:
     prepared = await live.app.prepare_rebalance(OWNER)
     store.claim_plan(prepared.plan_id, OWNER, now)
     assert store.acquire_lease(prepared.plan_id, now)
-    run_id = store.start_run(prepared.plan_id, OWNER, prepared.plan.max_drift_pct, now)
+    run_id = store.start_run(
+        prepared.plan_id, OWNER, prepared.plan.max_drift_pct, now, mode=live.app.mode
+    )
     sell = prepared.plan.sells[0]
     order = OrderRequest(new_client_order_id(), sell.symbol, sell.side, sell.amount)
     store.journal_intent(

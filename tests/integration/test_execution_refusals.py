@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from core.errors import ExecutionRefused
+from core.facade import Rebalancer
 from core.results import ExecutionReport, RunOutcome
 from core.store.records import PlanStatus
 from tests.integration.conftest import FRIEND, OWNER, Account
@@ -202,3 +204,93 @@ async def test_a_plan_is_withdrawn_when_locks_or_targets_change_after_it_was_mad
 
     assert error.code == "cancelled"
     assert "locks or targets changed" in str(error)
+
+
+# -- paper, then live, on one database ----------------------------------------------------------
+
+
+def in_mode(account: Account, mode: str) -> Rebalancer:
+    """Another Rebalancer on the account's database, exchange and clock, in `mode`: a process
+    started with another TRADING_MODE on the same DATABASE_URL (the exchange kind does not
+    matter to what these tests check)."""
+    app = account.app
+    return Rebalancer(replace(app.settings, mode=mode), app.exchange, app.store, app.clock)
+
+
+async def test_a_paper_run_neither_starts_the_live_cooldown_nor_shows_in_live_stats_or_history(
+    paper: Account,
+) -> None:
+    paper_run = await executed(paper)
+    live = in_mode(paper, "live")
+
+    stats = live.stats()
+    assert (stats.runs, stats.total_traded, stats.last_run) == (0, Decimal(0), None)
+    assert (stats.cooldown_ends_at, stats.volume_by_asset) == (None, {})
+    assert live.history() == ()
+    assert [r.run_id for r in paper.app.history()] == [paper_run.run_id]
+    assert paper.app.stats().runs == 1
+
+    await live.set_targets("BTC=25,ETH=25,SOL=25,ADA=25")  # due again, within paper's cooldown
+    prepared = await live.prepare_rebalance(OWNER)
+    live_run = await live.execute(prepared.plan_id, OWNER)
+
+    assert live_run.outcome is RunOutcome.FULL
+    assert [r.run_id for r in live.history()] == [live_run.run_id]
+    assert [r.run_id for r in paper.app.history()] == [paper_run.run_id]
+    assert live.stats().cooldown_ends_at == live_run.started_at + timedelta(minutes=60)
+
+
+async def test_a_paper_run_does_not_supersede_a_live_plan(paper: Account) -> None:
+    live = in_mode(paper, "live")
+    live_plan = await live.prepare_rebalance(OWNER)
+
+    paper.clock.advance(seconds=10)
+    await executed(paper)
+    report = await live.execute(live_plan.plan_id, OWNER)  # neither "stale" nor "cooldown"
+
+    assert report.plan_id == live_plan.plan_id
+    assert status(paper, live_plan.plan_id) is PlanStatus.EXECUTED
+
+
+@pytest.mark.parametrize(("made_in", "run_in"), [("paper", "live"), ("live", "paper")])
+async def test_a_plan_made_in_one_mode_is_refused_in_the_other(
+    paper: Account, made_in: str, run_in: str
+) -> None:
+    prepared = await in_mode(paper, made_in).prepare_rebalance(OWNER)
+    other = in_mode(paper, run_in)
+    balances = paper.store.paper_balances()
+
+    with pytest.raises(ExecutionRefused) as caught:
+        await other.execute(prepared.plan_id, OWNER)
+
+    assert caught.value.code == "other_mode"
+    assert str(caught.value) == (
+        f"This plan was made in {made_in} mode; the bot now runs in {run_in} mode. "
+        "Nothing was placed: take a fresh plan."
+    )
+    assert status(paper, prepared.plan_id) is PlanStatus.CANCELLED
+    assert paper.journal(prepared.plan_id) == [] and paper.store.paper_orders() == []
+    assert paper.store.paper_balances() == balances
+    assert other.history() == () and other.stats().runs == 0
+    assert_settled(paper)
+
+
+async def test_a_paper_process_never_decides_a_live_order_left_unresolved(
+    paper: Account,
+) -> None:
+    live = in_mode(paper, "live")
+    prepared = await live.prepare_rebalance(OWNER)
+    store, now = paper.store, paper.clock()
+    store.claim_plan(prepared.plan_id, OWNER, now)
+    run_id = store.start_run(prepared.plan_id, OWNER, prepared.plan.max_drift_pct, now, mode="live")
+    sell = prepared.plan.sells[0]
+    store.journal_intent(
+        prepared.plan_id, run_id, "live-order-1", sell.symbol, sell.side, sell.amount, now
+    )
+    paper.clock.advance(minutes=30)  # well past the settle time
+
+    assert await paper.app.reconcile() == ()  # paper's exchange is not where it was sent
+
+    (entry,) = store.journal_for_ids(["live-order-1"])
+    assert entry.status.unresolved
+    assert [r.id for r in store.unfinished_runs("live")] == [run_id]

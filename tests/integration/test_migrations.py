@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import stat
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -27,6 +29,7 @@ from core.store.db import (
     upgrade,
     upgrade_if_behind,
 )
+from core.store.repo import Store
 
 TABLES = {
     "targets",
@@ -152,6 +155,7 @@ def test_migrations_are_found_beside_the_core_package() -> None:
     assert here == Path(core.store.tables.__file__).resolve().parents[2] / "alembic"
     assert (here / "env.py").is_file()
     assert (here / "versions" / "0001_initial.py").is_file()
+    assert (here / "versions" / "0002_mode_per_run.py").is_file()
 
 
 def test_alembic_config_needs_no_ini_file_and_no_working_directory(
@@ -251,3 +255,112 @@ def test_a_database_behind_the_head_is_migrated_at_start(tmp_path: Path) -> None
     downgrade(url, "base")
     assert upgrade_if_behind(url) is True
     assert current_revision(url) == SCHEMA_HEAD
+
+
+# -- 0002: the trading mode of every plan and run -----------------------------------------------
+PLAN_AND_RUN_AT_0001 = (
+    "INSERT INTO plans (id, user_id, created_at, expires_at, status, content_hash,"
+    " prices_json, payload_json) VALUES ('old-plan', '1', '2026-01-12 12:00:00',"
+    " '2026-01-12 12:02:00', 'executed', 'ab', '{}', '{}')",
+    "INSERT INTO runs (plan_id, user_id, started_at, outcome, drift_before, traded_value,"
+    " fees, duration_s, orders_ok, orders_failed, orders_skipped, note) VALUES ('old-plan',"
+    " '1', '2026-01-12 12:00:30', 'full', '5', '10', '0.1', 1.5, 1, 0, 0, '')",
+)
+
+
+def rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(r) for r in connection.exec_driver_sql(sql).all()]
+    finally:
+        engine.dispose()
+
+
+def column_names(url: str, table: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return {c["name"] for c in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
+def mode_column(url: str, table: str) -> dict[str, Any]:
+    engine = make_engine(url)
+    try:
+        (column,) = (c for c in inspect(engine).get_columns(table) if c["name"] == "mode")
+        return dict(column)
+    finally:
+        engine.dispose()
+
+
+def index_names(url: str, table: str) -> set[str | None]:
+    engine = make_engine(url)
+    try:
+        return {i["name"] for i in inspect(engine).get_indexes(table)}
+    finally:
+        engine.dispose()
+
+
+def database_at_0001_with_a_run(url: str) -> None:
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for sql in PLAN_AND_RUN_AT_0001:
+            connection.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def test_upgrading_from_0001_marks_the_existing_plans_and_runs_paper(url: str) -> None:
+    database_at_0001_with_a_run(url)
+
+    assert upgrade_if_behind(url) is True
+
+    assert current_revision(url) == "0002"
+    assert rows(url, "SELECT id, mode FROM plans") == [("old-plan", "paper")]
+    assert rows(url, "SELECT plan_id, outcome, mode FROM runs") == [("old-plan", "full", "paper")]
+    assert [mode_column(url, table)["nullable"] for table in ("plans", "runs")] == [False, False]
+    store = Store(make_engine(url))
+    try:
+        (run,) = store.history(5, mode="paper")
+        assert (run.plan_id, run.mode, run.traded_value) == ("old-plan", "paper", Decimal(10))
+        assert store.history(5, mode="live") == []
+        plan = store.get_plan("old-plan")
+        assert plan is not None and plan.mode == "paper"
+    finally:
+        store.close()
+
+
+def test_the_upgraded_database_still_matches_the_models(url: str) -> None:
+    database_at_0001_with_a_run(url)
+    upgrade(url)
+
+    command.check(alembic_config(url))
+
+
+def test_downgrading_to_0001_drops_the_mode_columns_and_keeps_the_rows(url: str) -> None:
+    database_at_0001_with_a_run(url)
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE runs SET mode = 'live'")
+    engine.dispose()
+
+    downgrade(url, "0001")
+
+    assert current_revision(url) == "0001"
+    assert "mode" not in column_names(url, "plans") | column_names(url, "runs")
+    assert rows(url, "SELECT id, status FROM plans") == [("old-plan", "executed")]
+    assert rows(url, "SELECT plan_id, traded_value FROM runs") == [("old-plan", "10")]
+    assert rows(url, "PRAGMA foreign_key_check") == []
+    assert index_names(url, "runs") == {"ix_runs_plan_id", "ix_runs_started_at"}
+
+
+def test_downgrading_a_database_with_runs_to_base_drops_everything(url: str) -> None:
+    database_at_0001_with_a_run(url)
+    upgrade(url)
+
+    downgrade(url, "base")
+
+    assert table_names(url) == {"alembic_version"}
+    assert current_revision(url) is None

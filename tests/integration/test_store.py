@@ -502,7 +502,7 @@ def test_unresolved_entries_are_intent_sent_unknown_and_open(store: Store) -> No
 def test_journal_entries_are_found_by_run_plan_and_client_ids(store: Store) -> None:
     store.add_plan(a_plan())
     store.add_plan(a_plan("plan-2"))
-    run_id = store.start_run("plan-1", OWNER, Decimal(6), NOW)
+    run_id = store.start_run("plan-1", OWNER, Decimal(6), NOW, mode="paper")
     sent_order(store, "plan-1", run_id, "cid-1")
     sent_order(store, "plan-1", run_id, "cid-2")
     sent_order(store, "plan-2", None, "cid-3")
@@ -522,10 +522,11 @@ def finished_run(
     outcome: RunOutcome,
     *orders: JournalStatus,
     drift_after: Decimal | None = Decimal(1),
+    mode: str = "paper",
 ) -> int:
     """A stored plan and its finished run, with one journaled order per status."""
-    store.add_plan(a_plan(plan_id))
-    run_id = store.start_run(plan_id, OWNER, Decimal(8), started)
+    store.add_plan(a_plan(plan_id, mode=mode))
+    run_id = store.start_run(plan_id, OWNER, Decimal(8), started, mode=mode)
     for i, status in enumerate(orders):
         cid = f"{plan_id}-{i}"
         sent_order(store, plan_id, run_id, cid, status=status, cost=Decimal("100.5"))
@@ -596,12 +597,68 @@ def test_last_executed_run_skips_runs_that_placed_nothing(store: Store) -> None:
 def test_a_run_cut_short_by_a_crash_counts_as_executed(store: Store) -> None:
     finished_run(store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED)
     store.add_plan(a_plan("p2"))
-    run_id = store.start_run("p2", OWNER, Decimal(7), LATER)
+    run_id = store.start_run("p2", OWNER, Decimal(7), LATER, mode="paper")
     sent_order(store, "p2", run_id, "crashed")
 
     last = store.last_executed_run()
 
     assert last is not None and (last.id, last.outcome) == (run_id, RunOutcome.RUNNING)
+
+
+def test_plans_and_runs_keep_the_mode_they_were_made_in(store: Store) -> None:
+    store.add_plan(a_plan("p-paper"))
+    store.add_plan(a_plan("p-live", mode="live"))
+    run_id = store.start_run("p-live", OWNER, Decimal(7), NOW, mode="live")
+
+    plans = [store.get_plan(p) for p in ("p-paper", "p-live")]
+    assert [p.mode if p else None for p in plans] == ["paper", "live"]
+    assert [(r.id, r.mode) for r in store.history(5)] == [(run_id, "live")]
+
+
+@pytest.mark.parametrize("mode", ["", "Live", "simulated"])
+def test_a_plan_or_run_in_no_known_mode_is_refused(store: Store, mode: str) -> None:
+    with pytest.raises(StorageError, match="trading mode"):
+        store.add_plan(a_plan("p-odd", mode=mode))
+    store.add_plan(a_plan())
+    with pytest.raises(StorageError, match="trading mode"):
+        store.start_run("plan-1", OWNER, Decimal(7), NOW, mode=mode)
+
+    assert store.get_plan("p-odd") is None and store.history(5) == []
+
+
+def test_history_stats_and_the_last_executed_run_count_one_mode_when_asked(
+    store: Store,
+) -> None:
+    paper = finished_run(
+        store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED, JournalStatus.FILLED
+    )
+    live = finished_run(
+        store, "l1", NOW + timedelta(hours=1), RunOutcome.FULL, JournalStatus.FILLED, mode="live"
+    )
+
+    assert [r.id for r in store.history(5, mode="paper")] == [paper]
+    assert [r.id for r in store.history(5, mode="live")] == [live]
+    assert [r.id for r in store.history(5)] == [live, paper]
+    lasts = [store.last_executed_run(mode=m) for m in ("paper", "live", None)]
+    assert [r.id if r else None for r in lasts] == [paper, live, live]
+    paper_stats, live_stats, every = store.stats("paper"), store.stats("live"), store.stats()
+    assert (paper_stats.runs, live_stats.runs, every.runs) == (1, 1, 2)
+    assert (paper_stats.total_traded, live_stats.total_traded) == (Decimal(201), Decimal("100.5"))
+    assert paper_stats.volume_by_symbol == {"BTC/EUR": Decimal(201)}
+    assert live_stats.volume_by_symbol == {"BTC/EUR": Decimal("100.5")}
+    assert every.volume_by_symbol == {"BTC/EUR": Decimal("301.5")}
+    assert paper_stats.last_run is not None and paper_stats.last_run.id == paper
+    assert [p[0] for p in live_stats.drift_series] == [NOW + timedelta(hours=1)]
+    assert store.stats("live").runs_by_outcome == {RunOutcome.FULL: 1}
+
+
+def test_unfinished_runs_of_every_mode_are_listed(store: Store) -> None:
+    store.add_plan(a_plan("p1"))
+    store.add_plan(a_plan("l1", mode="live"))
+    paper = store.start_run("p1", OWNER, Decimal(7), NOW, mode="paper")
+    live = store.start_run("l1", OWNER, Decimal(7), LATER, mode="live")
+
+    assert [(r.id, r.mode) for r in store.unfinished_runs()] == [(live, "live"), (paper, "paper")]
 
 
 def test_finishing_an_unknown_run_is_a_storage_error(store: Store) -> None:
