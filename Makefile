@@ -13,7 +13,7 @@ RUN := $(UV) run --frozen
 	.tools/bin/python -m pip install --quiet --disable-pip-version-check uv
 
 sync: | $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 
 demo: sync
 	TRADING_MODE=paper PAPER_MARKET_DATA=snapshot DATABASE_URL=$${DATABASE_URL:-sqlite:///./data/demo.db} \

@@ -92,7 +92,7 @@ def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
     ok = sum(1 for s in statuses if s == JournalStatus.FILLED.value)
     store.finish_run(
         run.id,
-        outcome=RunOutcome(run_outcome(statuses)),
+        outcome=_outcome(statuses, interrupted=note == INTERRUPTED),
         drift_after=run.drift_after,
         traded_value=sum((e.cost for e in run.orders), ZERO),
         fees=sum((e.fee for e in run.orders), ZERO),
@@ -105,3 +105,11 @@ def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
     )
     store.set_plan_status(run.plan_id, PlanStatus.EXECUTED, now)
     log.info("reconcile.run_finished", run_id=run.id, orders=len(statuses))
+
+
+def _outcome(statuses: list[str], *, interrupted: bool) -> RunOutcome:
+    """A run cut short never counts as full: orders after the crash were never sent."""
+    outcome = RunOutcome(run_outcome(statuses))
+    if interrupted and outcome is RunOutcome.FULL:
+        return RunOutcome.PARTIAL
+    return outcome
