@@ -129,7 +129,7 @@ async def _confirm(query: CallbackQuery, plan_id: str, context: Context) -> None
         await plan_message.show("⚠️ " + esc(STOPPED))
         raise
     log.info("plan executed", outcome=result.outcome.value, orders=len(result.orders))
-    await plan_message.show("Executed: the report is below.")
+    await plan_message.show(render.executed_status(result.outcome))
     await _report(query, render.report(result, context.bot_data.config.mode))
 
 

@@ -41,6 +41,11 @@ def pp(value: Decimal | None, places: int = 1) -> str:
     return f"{q:+.{places}f} pp" if q else f"{Decimal(0):.{places}f} pp"
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """A count with its noun: (1, 'buy') -> '1 buy', (3, 'buy') -> '3 buys'."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
 SOURCE_NAMES = {"kraken": "Kraken (live prices)", "kraken-public": "Kraken public API"}
 
 

@@ -74,7 +74,8 @@ async def unlock(update: Update, context: Context) -> None:
     target = parse.unlock_target(context.args or ())
     facade = context.bot_data.facade
     if target == parse.ALL:
-        text = render_info.unlock_all_result(facade.unlock_all())
+        names = [lock.symbol for lock in facade.locked()]  # unlock_all() only counts
+        text = render_info.unlock_all_result(facade.unlock_all(), names)
     else:
         text = render_info.unlock_result(target, facade.unlock(target))
     await reply(_message(update), text)
@@ -111,7 +112,8 @@ async def stats(update: Update, context: Context) -> None:
 async def history(update: Update, context: Context) -> None:
     """`/history [N]`: the last N rebalances and their orders."""
     count = parse.history_count(context.args or ())
-    await reply(_message(update), render_info.history(context.bot_data.facade.history(count)))
+    facade = context.bot_data.facade
+    await reply(_message(update), render_info.history(facade.history(count), facade.quote))
 
 
 async def alerts(update: Update, context: Context) -> None:

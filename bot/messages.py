@@ -6,6 +6,9 @@ caller escapes). Never includes secrets: core messages don't carry them.
 
 from __future__ import annotations
 
+import re
+from typing import Final
+
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from core.errors import (
@@ -28,11 +31,25 @@ from core.errors import (
 
 UNEXPECTED = "Something went wrong on my side and it has been logged. Please try again."
 KRAKEN_DOWN = "Kraken is unavailable right now; try again in a minute."
+# Kraken's commonest reasons for refusing an order, in words (matched inside the raw text).
+ORDER_REASONS: Final = (
+    ("EOrder:Insufficient funds", "not enough funds"),
+    ("EOrder:Order minimum not met", "below Kraken's minimum order size"),
+    ("EOrder:Cost minimum not met", "below Kraken's minimum order value"),
+    ("EAPI:Rate limit exceeded", "Kraken's rate limit"),
+)
+_PLAN_ID: Final = re.compile(r"^Plan \S+ ")
 
 
 def refused(error: ExecutionRefused) -> str:
-    """Why a plan was not executed; the facade's words already say what to do next."""
-    return str(error)
+    """Why a plan was not executed; the facade's words already say what to do next.
+    The internal plan id means nothing to the user: 'Plan <id> expired' -> 'This plan expired'."""
+    return _PLAN_ID.sub("This plan ", str(error), count=1)
+
+
+def order_reason(reason: str) -> str | None:
+    """Plain words for a known Kraken order refusal ('not enough funds'); None otherwise."""
+    return next((words for code, words in ORDER_REASONS if code in reason), None)
 
 
 def _exchange(error: ExchangeError) -> str:

@@ -17,7 +17,7 @@ from core.config import parse_weight_spec
 from core.errors import InputError
 
 SYMBOL: Final = re.compile(r"[A-Z0-9]{1,10}")
-_COUNT: Final = re.compile(r"[0-9]{1,6}")
+_INTEGER: Final = re.compile(r"[+-]?[0-9]+")
 HISTORY_DEFAULT: Final = 10
 HISTORY_MAX: Final = 50
 ALL: Final = "all"
@@ -108,12 +108,12 @@ def history_count(args: Sequence[str]) -> int:
     example = f"/history 5 (1 to {HISTORY_MAX}; {HISTORY_DEFAULT} without a number)"
     if not args:
         return HISTORY_DEFAULT
-    if len(args) > 1 or not _COUNT.fullmatch(args[0].strip()):
+    text = args[0].strip()
+    if len(args) > 1 or not _INTEGER.fullmatch(text):
         _fail(f"'{echo(' '.join(args))}' is not a whole number.", example)
-    count = int(args[0])
-    if not 1 <= count <= HISTORY_MAX:
-        _fail(f"{count} is out of range.", example)
-    return count
+    if len(text) > 7 or not 1 <= int(text) <= HISTORY_MAX:  # length first: int() of any size
+        _fail(f"'{echo(text)}' is out of range (1 to {HISTORY_MAX}).", example)
+    return int(text)
 
 
 def rebalance_force(args: Sequence[str]) -> bool:

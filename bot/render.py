@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import fmt
+from bot import fmt, messages
 from bot.markup import bullets, esc, table
 from bot.parse import Action, button_data
 from core.domain.models import ZERO, AssetLine, DataSource, LineStatus, Plan, PlannedOrder
@@ -29,6 +29,14 @@ _OUTCOME_TITLE = {
     RunOutcome.FAILED: "❌ Rebalance failed: no order filled",
     RunOutcome.NOTHING: "Nothing to rebalance",
     RunOutcome.RUNNING: "⏳ Rebalance still running",
+}
+# The status line left under a confirmed plan, above the report.
+_DONE_STATUS = {
+    RunOutcome.FULL: "Executed: the report is below.",
+    RunOutcome.PARTIAL: "Done (partial): the report is below.",
+    RunOutcome.FAILED: "Failed: no order filled; the report is below.",
+    RunOutcome.NOTHING: "Nothing to execute: the report is below.",
+    RunOutcome.RUNNING: "Still running: the report is below.",
 }
 
 
@@ -83,7 +91,8 @@ def notes(plan: Plan) -> str:
     return bullets(found) if found else ""
 
 
-def due_line(plan: Plan) -> str:
+def due_line(plan: Plan, hint: bool = False) -> str:
+    """Whether a rebalance is due; `hint` adds what to send next (for /check only)."""
     managed = [x for x in plan.lines if x.drift_pct is not None]
     if not managed:
         return "Nothing to rebalance: no asset has a target."
@@ -91,7 +100,8 @@ def due_line(plan: Plan) -> str:
     where = f"{esc(worst.asset)} is {esc(fmt.pp(worst.drift_pct))} off target"
     band = esc(points(plan.drift_band_pct))
     if plan.rebalance_due:
-        return f"⚠️ <b>Rebalance due</b>: {where} (band ±{band}). See /preview, then /rebalance."
+        after = " See /preview, then /rebalance." if hint else ""
+        return f"⚠️ <b>Rebalance due</b>: {where} (band ±{band}).{after}"
     return f"✅ In band: {where} at most (band ±{band})."
 
 
@@ -113,7 +123,7 @@ def check(plan: Plan, mode: str) -> str:
         header("Portfolio check", plan, mode),
         allocation(plan) + "\n" + legend,
         notes(plan),
-        due_line(plan),
+        due_line(plan, hint=True),
         source_line(plan.source),
     )
 
@@ -144,7 +154,8 @@ def totals(plan: Plan) -> str:
     fees = f"{fmt.money(plan.fees)} {quote}"
     drift = f"{points(plan.max_drift_pct)} → {points(plan.residual_drift_pct)}"
     return (
-        f"{len(plan.sells)} sell(s), {len(plan.buys)} buy(s): {esc(traded)}, "
+        f"{fmt.plural(len(plan.sells), 'sell')}, {fmt.plural(len(plan.buys), 'buy')}: "
+        f"{esc(traded)}, "
         f"estimated fees {esc(fees)}.\nLargest drift: {esc(drift)} after the plan."
     )
 
@@ -184,23 +195,43 @@ def confirm_keyboard(plan_id: str) -> InlineKeyboardMarkup:
     )
 
 
+def reason(text: str) -> str:
+    """An order's failure reason, led by plain words when Kraken's code is a known one:
+    'not enough funds; Kraken: EOrder:Insufficient funds'."""
+    words = messages.order_reason(text)
+    return f"{words}; Kraken: {text}" if words else text
+
+
+def _not_filled(order: OrderOutcome) -> str:
+    """'rejected (not enough funds; Kraken: …)', 'rejected: <raw reason>' or the bare status."""
+    if not order.reason:
+        return order.status
+    if messages.order_reason(order.reason):
+        return f"{order.status} ({reason(order.reason)})"
+    return f"{order.status}: {order.reason}"
+
+
 def order_line(order: OrderOutcome, quote: str) -> str:
     mark = _STATUS_MARK.get(order.status, "❌")
     side = order.side.value.upper()
     if order.filled <= 0:
-        why = f": {order.reason}" if order.reason else ""
         return esc(
-            f"{mark} {side} {fmt.amount(order.requested)} {order.asset}: {order.status}{why}"
+            f"{mark} {side} {fmt.amount(order.requested)} {order.asset}: {_not_filled(order)}"
         )
     price = fmt.price(order.average_price)
     text = (
         f"{mark} {side} {fmt.amount(order.filled)} {order.asset} at {price}"
-        f" = {fmt.money(order.cost)} {quote}, fee {fmt.money(order.fee)}"
+        f" = {fmt.money(order.cost)} {quote}, fee {fmt.money(order.fee)} {quote}"
     )
     if order.status != "filled":
-        why = f", {order.reason}" if order.reason else ""
+        why = f", {reason(order.reason)}" if order.reason else ""
         text += f" ({order.status} of {fmt.amount(order.requested)}{why})"
     return esc(text)
+
+
+def executed_status(outcome: RunOutcome) -> str:
+    """The line left under a confirmed plan: how the run ended, and where the report is."""
+    return esc(_DONE_STATUS.get(outcome, "Done: the report is below."))
 
 
 def with_status(original: str, status: str) -> str:
@@ -227,7 +258,8 @@ def report(result: ExecutionReport, mode: str) -> str:
         "",
         f"Traded {esc(traded)}, fees {esc(fmt.money(result.fees))} {esc(quote)}.",
         f"Largest drift: {esc(drift)}.",
-        f"{result.succeeded} of {len(result.orders)} order(s) filled in {result.duration_s:.1f} s.",
+        f"{result.succeeded} of {fmt.plural(len(result.orders), 'order')} filled "
+        f"in {result.duration_s:.1f} s.",
     ]
     if result.outcome in (RunOutcome.PARTIAL, RunOutcome.FAILED):
         lines.append("Check /check before trying again.")

@@ -75,8 +75,12 @@ def unlock_result(symbol: str, changed: bool) -> str:
     return f"<b>{esc(symbol)}</b> was not locked. /locked lists the locks."
 
 
-def unlock_all_result(count: int) -> str:
-    return f"🔓 Unlocked {count} asset(s)." if count else "Nothing was locked."
+def unlock_all_result(count: int, names: Sequence[str] = ()) -> str:
+    """'🔓 Unlocked 2 assets: BTC, ETH.'; the names only when they match the count."""
+    if not count:
+        return "Nothing was locked."
+    listed = f": {esc(', '.join(names))}" if len(names) == count else ""
+    return f"🔓 Unlocked {esc(fmt.plural(count, 'asset'))}{listed}."
 
 
 def targets(weights: Mapping[str, Decimal], title: str = "Target weights") -> str:
@@ -115,19 +119,18 @@ def stats(s: Stats) -> str:
     return "\n".join(lines)
 
 
-def history(runs: Sequence[RunSummary]) -> str:
+def history(runs: Sequence[RunSummary], quote: str) -> str:
     if not runs:
         return "No rebalance yet. /preview shows what one would do."
-    blocks = [_run(run) for run in runs]
-    return f"<b>Last {len(runs)} rebalance(s)</b>\n\n" + "\n\n".join(blocks)
+    blocks = [_run(run, quote) for run in runs]
+    title = esc(f"Last {fmt.plural(len(runs), 'rebalance')}")
+    return f"<b>{title}</b>\n\n" + "\n\n".join(blocks)
 
 
-def _run(run: RunSummary) -> str:
+def _run(run: RunSummary, quote: str) -> str:
     head = f"#{run.run_id} {esc(when(run.started_at))}: <b>{esc(run.outcome.value)}</b>"
-    body = (
-        f"traded {esc(fmt.money(run.traded_value))}, fees {esc(fmt.money(run.fees))}, "
-        f"drift {esc(points(run.drift_before))} → {esc(points(run.drift_after))}"
-    )
+    money = f"traded {fmt.money(run.traded_value)} {quote}, fees {fmt.money(run.fees)} {quote}"
+    body = f"{esc(money)}, drift {esc(points(run.drift_before))} → {esc(points(run.drift_after))}"
     lines = [head, body] + [_order_brief(o) for o in run.orders]
     return "\n".join(lines)
 

@@ -52,9 +52,9 @@ async def test_a_double_tap_executes_once_and_answers_the_second_tap(
         await tg.wait_for_answer()
         second = await tg.wait_for_answer()
         tg.send_user_message(OWNER, "/history")
-        history = await tg.wait_for_message(OWNER, contains="rebalance(s)")
+        history = await tg.wait_for_message(OWNER, contains="Last 1 rebalance")
     assert "already being handled" in second["text"]
-    assert "Last 1 rebalance(s)" in history["text"]
+    assert "Last 1 rebalance\n" in history["text"]
     assert sum("Rebalance done" in m["text"] for m in tg.sent) == 1
 
 

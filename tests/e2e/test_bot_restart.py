@@ -25,7 +25,7 @@ async def test_a_restart_keeps_locks_targets_and_history(
         tg.send_user_message(OWNER, "/targets")
         targets = await tg.wait_for_message(OWNER, contains="Target weights")
         tg.send_user_message(OWNER, "/history")
-        history = await tg.wait_for_message(OWNER, contains="rebalance(s)")
+        history = await tg.wait_for_message(OWNER, contains="Last 1 rebalance")
     assert "SOL" in locked["text"]
     assert "BTC    50.0%" in targets["text"] and "ETH    25.0%" in targets["text"]
-    assert "Last 1 rebalance(s)" in history["text"] and "full" in history["text"]
+    assert "Last 1 rebalance\n" in history["text"] and "full" in history["text"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import ExchangeUnavailable, ExecutionRefused
+from core.results import RunOutcome
 from tests.unit.test_bot_fakes import (
     FRIEND,
     OWNER,
@@ -29,11 +30,34 @@ async def test_confirm_answers_at_once_then_shows_executing_then_reports_each_fi
     assert bot.facade.called("execute") == [("plan-1", str(OWNER))]
     assert "Executing" in edits[0].params["text"] and keyboard_of(edits[0].params) is None
     assert len(edits) == 2 + len(bot.facade.plan.orders)  # executing, one per fill, done
-    assert "Executed" in edits[-1].params["text"]
+    assert edits[-1].params["text"].endswith("Executed: the report is below.")
     assert "Rebalance done" in report and "SELL" in report and "fees" in report
     assert "32.7 pp → 0.3 pp" in report
     for edit in edits:
         assert_valid_telegram_html(edit.params["text"])
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status"),
+    [
+        (RunOutcome.PARTIAL, "Done (partial): the report is below."),
+        (RunOutcome.FAILED, "Failed: no order filled; the report is below."),
+    ],
+)
+async def test_the_plan_message_says_how_the_run_ended(outcome: RunOutcome, status: str) -> None:
+    async with offline_bot(FakeFacade(outcome=outcome)) as bot:
+        await bot.app.process_update(press_update(bot.app, "c:plan-1"))
+        last = bot.api.of("editMessageText")[-1]
+    assert last.params["text"].endswith(status) and "Executed" not in last.params["text"]
+
+
+async def test_a_refusal_names_no_internal_plan_id() -> None:
+    refusal = ExecutionRefused("Plan NkL0Kngx67pwNQqc expired at 10:02:00 UTC.", code="expired")
+    async with offline_bot(FakeFacade(refusal=refusal)) as bot:
+        await bot.app.process_update(press_update(bot.app, "c:plan-NkL0Kngx67pwNQqc"))
+        last = bot.api.of("editMessageText")[-1]
+    assert "This plan expired at 10:02:00 UTC." in last.params["text"]
+    assert "NkL0" not in last.params["text"]
 
 
 async def test_a_double_tap_is_answered_without_a_second_execution() -> None:

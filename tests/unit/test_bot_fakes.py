@@ -183,6 +183,7 @@ class FakeFacade:
     known: frozenset[str] = frozenset({"BTC", "ETH", "SOL", "ADA"})
     mode: str = "paper"
     quote: str = "EUR"
+    outcome: RunOutcome = RunOutcome.FULL  # what execute() reports
 
     def _call(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -215,7 +216,7 @@ class FakeFacade:
             if progress is not None:
                 await progress(outcome)
         return ExecutionReport(
-            plan_id, 1, RunOutcome.FULL, tuple(outcomes), (), self.plan.max_drift_pct,
+            plan_id, 1, self.outcome, tuple(outcomes), (), self.plan.max_drift_pct,
             Decimal("0.3"), NOW, NOW + timedelta(seconds=2), "EUR",
         )  # fmt: skip
 

@@ -61,6 +61,7 @@ async def test_check_replies_with_a_table_and_a_png_chart() -> None:
         [text] = bot.api.texts()
         [photo] = bot.api.of("sendPhoto")
     assert "<pre>" in text and "BTC" in text and "Rebalance due" in text
+    assert "See /preview, then /rebalance." in text
     assert_valid_telegram_html(text)
     upload = photo.files["photo"] if photo.files else None
     assert upload is not None
@@ -84,6 +85,7 @@ async def test_preview_lists_the_orders_sells_first() -> None:
         [text] = bot.api.texts()
     assert text.index("SELL") < text.index("BUY")
     assert "estimated fees" in text
+    assert "See /preview" not in text  # that hint belongs to /check only
 
 
 async def test_rebalance_asks_to_confirm_with_two_buttons_carrying_only_the_plan_id() -> None:
@@ -93,6 +95,7 @@ async def test_rebalance_asks_to_confirm_with_two_buttons_carrying_only_the_plan
     assert bot.facade.called("prepare_rebalance") == [(str(OWNER),)]
     [[confirm, cancel]] = call.params["reply_markup"]["inline_keyboard"]
     assert (confirm["callback_data"], cancel["callback_data"]) == ("c:plan-1", "x:plan-1")
+    assert "See /preview" not in call.params["text"]
 
 
 async def test_a_plan_with_nothing_to_trade_gets_no_buttons() -> None:
@@ -135,7 +138,7 @@ async def test_unlock_all_unlocks_everything_and_counts() -> None:
         await bot.app.process_update(command_update(bot.app, "/unlock all"))
         await bot.app.process_update(command_update(bot.app, "/locked"))
         texts = bot.api.texts()
-    assert "Unlocked 2 asset(s)" in texts[2]
+    assert "Unlocked 2 assets: BTC, ETH." in texts[2]
     assert "No asset is locked" in texts[3]
 
 
@@ -168,9 +171,12 @@ async def test_history_shows_the_last_runs_and_refuses_a_non_number() -> None:
     async with offline_bot(facade) as bot:
         await bot.app.process_update(command_update(bot.app, "/history 2"))
         await bot.app.process_update(command_update(bot.app, "/history lots"))
-        shown, refused = bot.api.texts()
+        await bot.app.process_update(command_update(bot.app, "/history -1"))
+        shown, refused, negative = bot.api.texts()
     assert "#2" in shown and "#3" in shown and "#1" not in shown
+    assert "Last 2 rebalances" in shown and "fees 16.00 EUR" in shown
     assert "not a whole number" in refused and "Example: /history 5" in refused
+    assert "-1&#x27; is out of range (1 to 50)" in negative
 
 
 async def test_stats_sends_a_drift_chart_once_there_are_runs() -> None:

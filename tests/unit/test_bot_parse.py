@@ -100,6 +100,12 @@ def test_history_count_refuses_anything_else(args: list[str]) -> None:
         parse.history_count(args)
 
 
+@pytest.mark.parametrize("arg", ["0", "51", "-1", "+99", "12345678901234567890"])
+def test_a_whole_number_outside_one_to_fifty_is_called_out_of_range(arg: str) -> None:
+    with pytest.raises(ArgumentError, match=r"is out of range \(1 to 50\)"):
+        parse.history_count([arg])
+
+
 def test_alerts_switch_reads_on_and_off() -> None:
     assert parse.alerts_switch(["ON"]) is True
     assert parse.alerts_switch(["off"]) is False

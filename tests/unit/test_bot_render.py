@@ -73,8 +73,8 @@ def test_alert_shows_the_drifting_assets_and_the_rebalance_hint() -> None:
 
 def test_history_and_stats_render_valid_html() -> None:
     runs = [run_summary(i) for i in range(1, 4)]
-    assert_valid_telegram_html(render_info.history(runs))
-    assert "No rebalance yet" in render_info.history([])
+    assert_valid_telegram_html(render_info.history(runs, "EUR"))
+    assert "No rebalance yet" in render_info.history([], "EUR")
 
 
 def test_help_lists_every_command_given() -> None:
