@@ -14,35 +14,10 @@ The code lives in the ``tests.fakes.fake_telegram`` package (not ``.../telegram`
 shadow python-telegram-bot for anything run with ``tests/fakes`` on ``sys.path``).
 """
 
-from tests.fakes.fake_telegram import (
-    DEFAULT_TOKEN,
-    ApiError,
-    ApiRequest,
-    EntityParseError,
-    FakeTelegram,
-    FakeTelegramTimeout,
-    FakeUser,
-    SentPhoto,
-    UploadedFile,
-    main,
-    parse_html,
-    utf16_length,
-)
+from tests.fakes import fake_telegram
+from tests.fakes.fake_telegram import *  # noqa: F403 - the package's public names, listed once there
 
-__all__ = [
-    "DEFAULT_TOKEN",
-    "ApiError",
-    "ApiRequest",
-    "EntityParseError",
-    "FakeTelegram",
-    "FakeTelegramTimeout",
-    "FakeUser",
-    "SentPhoto",
-    "UploadedFile",
-    "main",
-    "parse_html",
-    "utf16_length",
-]
+__all__ = fake_telegram.__all__
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(fake_telegram.main())
