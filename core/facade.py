@@ -20,8 +20,10 @@ from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan, PlanSettings
 from core.domain.planner import make_plan
 from core.execution import Execution, Progress, cooldown_refusal
+from core.lease import LeaseTerms, held_lease
 from core.portfolio import held_assets, read_portfolio
 from core.ports import Exchange
+from core.process import predecessor_is_dead, this_process
 from core.recovery import finish_interrupted_runs, reconcile_orders
 from core.results import (
     DriftAlert,
@@ -32,7 +34,7 @@ from core.results import (
     RunSummary,
     Stats,
 )
-from core.store.records import PlanRecord
+from core.store.records import PlanBasis, PlanRecord, PlanStatus
 from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
@@ -63,11 +65,17 @@ class Rebalancer:
         exchange: Exchange,
         store: Store,
         clock: Callable[[], datetime],
+        lease_terms: LeaseTerms | None = None,
     ) -> None:
         self.settings = settings
         self.exchange = exchange
         self.store = store
         self.clock = clock
+        self.lease_terms = lease_terms or LeaseTerms(
+            owner=this_process(),
+            stale_seconds=settings.lease_stale_seconds,
+            is_dead=predecessor_is_dead,
+        )
 
     @property
     def mode(self) -> str:
@@ -83,12 +91,19 @@ class Rebalancer:
 
     async def preview(self) -> Plan:
         """The exact orders a rebalance would place now, and what is skipped and why."""
-        targets = self.store.get_targets()
-        locked = frozenset(lock.symbol for lock in self.store.locks())
-        assets = set(targets) | locked | self._remembered_holdings()
+        return (await self._read_plan()).plan
+
+    async def _read_plan(self) -> _Reading:
+        """The plan from the store's targets and locks (read first, as one view) and the
+        exchange's balances and prices, with the moment the reading started."""
+        read_at = self.clock()
+        basis = self.store.plan_basis()
+        locked = frozenset(lock.symbol for lock in basis.locks)
+        assets = set(basis.targets) | locked | self._remembered_holdings()
         portfolio = await read_portfolio(self.exchange, assets, self.quote)
         self._remember_holdings(held_assets(portfolio))
-        return make_plan(portfolio, targets, locked, self.settings.plan, self.clock())
+        plan = make_plan(portfolio, basis.targets, locked, self.settings.plan, self.clock())
+        return _Reading(basis, read_at, plan)
 
     def _remembered_holdings(self) -> frozenset[str]:
         """Assets held last time, so unmanaged holdings get priced in the same request."""
@@ -112,8 +127,8 @@ class Rebalancer:
         )
         if refusal is not None:
             raise refusal
-        plan = await self.preview()
-        now = self.clock()
+        reading = await self._read_plan()
+        plan, now = reading.plan, self.clock()
         expires = now + timedelta(seconds=self.settings.confirm_ttl_seconds)
         record = PlanRecord(
             id=secrets.token_urlsafe(12),
@@ -124,6 +139,9 @@ class Rebalancer:
             prices=traded_prices(plan),
             payload_json=json.dumps(plan_to_dict(plan)),
             mode=self.mode,
+            read_at=reading.read_at,
+            runs_seen=reading.basis.runs_seen,
+            config_version=reading.basis.config_version,
         )
         self.store.add_plan(record)
         return PreparedPlan(record.id, user_id, plan, expires)
@@ -140,6 +158,17 @@ class Rebalancer:
         record = self.store.get_plan(plan_id)
         return None if record is None else record.user_id
 
+    def plan_confirmable(self, plan_id: str, user_id: str) -> bool:
+        """Whether `user_id` may still confirm `plan_id` (pending, theirs, unexpired): what a
+        front end asks after a refusal or failure, to keep or remove the buttons."""
+        record = self.store.get_plan(plan_id)
+        return (
+            record is not None
+            and record.status is PlanStatus.PENDING
+            and record.user_id == user_id
+            and record.expires_at > self.clock()
+        )
+
     def cancel(self, plan_id: str, user_id: str) -> None:
         """Mark a pending plan cancelled (owner only); raises ExecutionRefused otherwise."""
         self.store.cancel_plan(plan_id, user_id)
@@ -149,38 +178,26 @@ class Rebalancer:
         exchange. Skipped while another execution holds the account lease."""
         if not (self.store.journal_unresolved(self.mode) or self.store.unfinished_runs(self.mode)):
             return ()
-        if not self.store.acquire_lease(RECONCILE_LEASE, self.clock(), self.stale_before()):
-            return ()
-        try:
+        async with held_lease(self.store, RECONCILE_LEASE, self.lease_terms) as lease:
+            if lease is None:
+                return ()
             outcomes = await reconcile_orders(self.exchange, self.store, self.clock, self.mode)
             finish_interrupted_runs(self.store, self.clock(), self.mode)
             return tuple(outcomes)
-        finally:
-            self.store.release_lease(RECONCILE_LEASE)
-
-    def stale_before(self) -> datetime:
-        """Leases last refreshed before this moment belonged to a process that died."""
-        return self.clock() - timedelta(seconds=self.settings.lease_stale_seconds)
 
     # --- Locks, targets, stats ---------------------------------------------------------
     async def lock(self, symbol: str, user_id: str, reason: str | None = None) -> bool:
         """Freeze `symbol`; False if it was already locked. InputError for an unknown symbol."""
         symbol = admin.normalize_symbol(symbol)
         await admin.check_tradable(self.exchange, symbol, self.quote)
-        changed = self.store.lock(symbol, user_id, self.clock(), reason)
-        self._withdraw_plans_if(changed)
-        return changed
+        return self.store.lock(symbol, user_id, self.clock(), reason)  # withdraws pending plans
 
     def unlock(self, symbol: str) -> bool:
         """Unfreeze `symbol`; False if it was not locked."""
-        changed = self.store.unlock(admin.normalize_symbol(symbol))
-        self._withdraw_plans_if(changed)
-        return changed
+        return self.store.unlock(admin.normalize_symbol(symbol))
 
     def unlock_all(self) -> int:
-        count = self.store.unlock_all()
-        self._withdraw_plans_if(count > 0)
-        return count
+        return self.store.unlock_all()
 
     def locked(self) -> tuple[LockInfo, ...]:
         return tuple(self.store.locks())
@@ -191,14 +208,8 @@ class Rebalancer:
     async def set_targets(self, spec: str) -> dict[str, Decimal]:
         """Validate and store `BTC=50,ETH=30,SOL=20`; InputError changes nothing."""
         weights = await admin.validated_targets(self.exchange, spec, self.quote)
-        self.store.set_targets(weights, self.clock())
-        self._withdraw_plans_if(True)
+        self.store.set_targets(weights, self.clock())  # withdraws pending plans with it
         return self.store.get_targets()
-
-    def _withdraw_plans_if(self, changed: bool) -> None:
-        """Pending plans were made under the old locks or targets: they may not run now."""
-        if changed and (n := self.store.cancel_pending_plans()):
-            log.info("plans.withdrawn", count=n, why="locks or targets changed")
 
     def stats(self) -> Stats:
         """Over the runs of the current mode only (paper runs never count as live ones)."""
@@ -227,6 +238,13 @@ class Rebalancer:
         """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    basis: PlanBasis
+    read_at: datetime
+    plan: Plan
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:

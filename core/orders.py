@@ -2,7 +2,13 @@
 
 A definite rejection is recorded as such. A lost answer (OrderOutcomeUnknown) is resolved
 by looking the order up by its client order id; if the exchange does not know it yet the
-entry stays `unknown` and is reconciled before anything else runs next time.
+entry stays `unknown` and is reconciled again (on a timer, and before anything else runs).
+
+Nothing is sent unless its intent was committed and the lease was refreshed just before.
+The desk also keeps what it knows of each order in memory, so that a database that fails
+after an order went out cannot lose the report: a failed journal write after an answer is
+retried (a local write), never the order; if it still fails, the entry stays `sent` and
+reconciliation finds the order by its client id later.
 """
 
 from __future__ import annotations
@@ -10,13 +16,23 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
 import structlog
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from core.domain.models import PlannedOrder
+from core.domain.models import ZERO, PlannedOrder
 from core.domain.orders import OrderRequest, OrderResult, OrderState
-from core.errors import AuthenticationError, ExchangeError, OrderOutcomeUnknown, TemporaryError
+from core.errors import (
+    AuthenticationError,
+    ExchangeError,
+    OrderOutcomeUnknown,
+    StorageError,
+    TemporaryError,
+)
+from core.lease import Lease
 from core.ports import Exchange
 from core.results import OrderOutcome
 from core.store.records import FillRecord, JournalEntry, JournalStatus
@@ -25,6 +41,8 @@ from core.store.repo import Store
 log = structlog.get_logger(__name__)
 
 CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones need a moment
+T = TypeVar("T")
+LOCAL_WRITE_ATTEMPTS = 4  # a journal write after an answer: tried this often, 0.2 s apart and up
 STATE_TO_STATUS = {
     OrderState.OPEN: JournalStatus.OPEN,
     OrderState.FILLED: JournalStatus.FILLED,
@@ -32,6 +50,11 @@ STATE_TO_STATUS = {
     OrderState.CANCELED: JournalStatus.CANCELED,
     OrderState.REJECTED: JournalStatus.REJECTED,
 }
+LEASE_LOST = (
+    "not sent: this execution could not refresh its lease (another run may have taken over, "
+    "or the database did not answer)"
+)
+JOURNAL_FAILED = "not sent: the database failed, so the order could not be journaled first"
 
 
 def new_client_order_id() -> str:
@@ -39,69 +62,134 @@ def new_client_order_id() -> str:
     return str(uuid.uuid4())
 
 
-class OrderDesk:
-    """Sends one wave of orders for one plan, then confirms them with one query per round."""
+async def local_write(write: Callable[[], T]) -> T:
+    """A database write retried with backoff on StorageError (a lock held too long)."""
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(LOCAL_WRITE_ATTEMPTS),
+        wait=wait_exponential(multiplier=0.2, max=2),
+        retry=retry_if_exception_type(StorageError),
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            return write()
+    raise AssertionError("unreachable: tenacity reraises")
 
-    def __init__(
+
+class OrderDesk:
+    """Sends waves of orders for one plan, then confirms each wave with one query per round."""
+
+    def __init__(  # noqa: PLR0917
         self,
         exchange: Exchange,
         store: Store,
         clock: Callable[[], datetime],
         plan_id: str,
+        mode: str,
+        lease: Lease | None = None,
         confirm_delays: Sequence[float] = CONFIRM_DELAYS,
     ) -> None:
         self.exchange, self.store, self.clock = exchange, store, clock
-        self.plan_id = plan_id
+        self.plan_id, self.mode, self.lease = plan_id, mode, lease
         self.run_id: int | None = None
         self.confirm_delays = confirm_delays
+        self.known: dict[str, OrderOutcome] = {}  # what is known of each order, in send order
+        self.sent_any = False  # whether any order may have reached the exchange
         self._halt_reason = ""
 
     def halt(self, reason: str) -> None:
         """From now on, journal each order as rejected with `reason` instead of sending it."""
-        self._halt_reason = reason
+        self._halt_reason = self._halt_reason or reason
+
+    def outcomes(self) -> list[OrderOutcome]:
+        return list(self.known.values())
 
     async def send_and_confirm(self, orders: Sequence[PlannedOrder]) -> list[OrderOutcome]:
         ids = [await self._send(order) for order in orders]
         await confirm(self.exchange, self.store, self.clock, ids, self.confirm_delays)
-        entries = {e.client_order_id: e for e in self.store.journal_for_plan(self.plan_id)}
-        return [outcome(entries[i]) for i in ids]
+        entries = {e.client_order_id: e for e in self.store.journal_for_ids(ids)}
+        for cid in ids:
+            if cid in entries:
+                self.known[cid] = outcome(entries[cid])
+        return [self.known[i] for i in ids]
 
     async def _send(self, order: PlannedOrder) -> str:
         cid = new_client_order_id()
-        store, now = self.store, self.clock()
-        store.journal_intent(
-            self.plan_id, self.run_id, cid, order.symbol, order.side, order.amount, now
-        )
-        if not store.refresh_lease(self.plan_id, now):
-            self.halt(
-                "not sent: this execution lost its lease (it stalled past LEASE_STALE_SECONDS "
-                "and another run may have started)"
-            )
-        if self._halt_reason:
-            store.journal_update(
-                cid, status=JournalStatus.REJECTED, error=self._halt_reason, now=now
-            )
-            return cid
-        store.journal_update(cid, status=JournalStatus.SENT, now=now)
         request = OrderRequest(cid, order.symbol, order.side, order.amount)
+        self.known[cid] = _planned(request)
+        if not await self._journaled(request):
+            return cid
+        if self.lease is not None and not self.lease.refresh():
+            self.halt(LEASE_LOST)
+        if not self._halt_reason:
+            await self._record(cid, JournalStatus.SENT)
+        if self._halt_reason:  # nothing goes out unless its journal entry says so first
+            await self._record(cid, JournalStatus.REJECTED, error=self._halt_reason)
+            return cid
+        self.sent_any = True
+        await self._place(request)
+        return cid
+
+    async def _journaled(self, request: OrderRequest) -> bool:
+        """Commit the intent; if the database cannot, the order is not sent, nor any after."""
+        try:
+            await local_write(lambda: self._intent(request))
+        except StorageError as e:
+            log.error("order.intent_failed", client_order_id=request.client_id, error=str(e))
+            self.halt(JOURNAL_FAILED)
+            self.known[request.client_id] = _planned(request, "rejected", JOURNAL_FAILED)
+            return False
+        return True
+
+    def _intent(self, request: OrderRequest) -> JournalEntry:
+        return self.store.journal_intent(
+            self.plan_id,
+            self.run_id,
+            request.client_id,
+            request.symbol,
+            request.side,
+            request.amount,
+            self.clock(),
+            mode=self.mode,
+        )
+
+    async def _place(self, request: OrderRequest) -> None:
+        cid = request.client_id
         try:
             result = await self.exchange.place_order(request)
         except OrderOutcomeUnknown as e:
             log.warning("order.answer_lost", client_order_id=cid, error=str(e))
-            store.journal_update(cid, status=JournalStatus.UNKNOWN, error=str(e), now=self.clock())
+            await self._record(cid, JournalStatus.UNKNOWN, error=str(e))
         except ExchangeError as e:
-            self._note_rejection(cid, e)
+            log.warning("order.rejected", client_order_id=cid, reason=e.reason)
+            await self._record(cid, JournalStatus.REJECTED, error=e.reason)
+            if isinstance(e, AuthenticationError):
+                self.halt(f"not sent: {e}")
         else:
-            apply_result(store, cid, result, self.clock())
-        return cid
+            await self._answered(cid, result)
 
-    def _note_rejection(self, cid: str, error: ExchangeError) -> None:
-        log.warning("order.rejected", client_order_id=cid, reason=error.reason)
-        self.store.journal_update(
-            cid, status=JournalStatus.REJECTED, error=error.reason, now=self.clock()
-        )
-        if isinstance(error, AuthenticationError):
-            self.halt(f"not sent: {error}")
+    async def _answered(self, cid: str, result: OrderResult) -> None:
+        """Record the exchange's answer; if the database fails, keep it in memory, send no
+        more (the journal cannot follow), and leave the entry for reconciliation."""
+        self.known[cid] = _from_result(self.known[cid], result)
+        try:
+            await local_write(lambda: apply_result(self.store, cid, result, self.clock()))
+        except StorageError as e:
+            log.error("order.journal_failed_after_answer", client_order_id=cid, error=str(e))
+            self.halt("not sent: the database failed after an earlier order was placed")
+
+    async def _record(self, cid: str, status: JournalStatus, error: str | None = None) -> None:
+        """A status change of `cid`, retried as a local write; remembered even if it fails."""
+        self.known[cid] = _with_status(self.known[cid], status.value, error)
+
+        def write() -> JournalEntry:
+            return self.store.journal_update(cid, status=status, error=error, now=self.clock())
+
+        try:
+            await local_write(write)
+        except StorageError as e:
+            log.error("order.journal_failed", client_order_id=cid, error=str(e))
+            self.halt("not sent: the database failed during this rebalance")
 
 
 def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:
@@ -110,10 +198,9 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
     The exchange's reason replaces any earlier error: an order whose answer was lost and
     which was then found filled no longer reads "it may or may not have been placed".
     """
-    status = STATE_TO_STATUS[result.state]
-    store.journal_update(
+    entry = store.journal_update(
         cid,
-        status=status,
+        status=STATE_TO_STATUS[result.state],
         exchange_order_id=result.exchange_id,
         filled_amount=result.filled,
         average_price=result.average_price,
@@ -122,22 +209,26 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
         error=result.reason,
         now=now,
     )
-    if result.done and result.filled > 0 and result.average_price is not None:
-        store.record_fill(_fill(cid, result, now))
+    if result.done and result.filled > 0:
+        store.record_fill(fill_record(entry, result, now))
 
 
-def _fill(cid: str, result: OrderResult, now: datetime) -> FillRecord:
+def fill_record(entry: JournalEntry, result: OrderResult, now: datetime) -> FillRecord:
+    """The fill of one journaled order. Its pair and mode are the journal's (what was sent):
+    the exchange may name a pair no longer in its catalogue (a delisted market)."""
+    base, _, quote = entry.symbol.partition("/")
     return FillRecord(
         exchange_order_id=result.exchange_id,
-        client_order_id=cid,
-        symbol=result.symbol,
-        side=result.side,
+        client_order_id=entry.client_order_id,
+        symbol=entry.symbol,
+        side=entry.side,
         amount=result.filled,
         price=result.average_price or result.cost / result.filled,
         cost=result.cost,
         fee=result.fee,
-        fee_currency=result.symbol.split("/")[1],
-        filled_at=now,
+        fee_currency=result.fee_currency or quote or base,
+        filled_at=result.closed_at or now,
+        mode=entry.mode or "live",
     )
 
 
@@ -197,10 +288,10 @@ def outcome(entry: JournalEntry) -> OrderOutcome:
     """The report line of one journal entry."""
     reason = entry.error or ""
     if entry.status is JournalStatus.UNKNOWN and not reason:
-        reason = "answer lost; not found at the exchange yet: it is checked again before any run"
+        reason = "answer lost; not found at the exchange yet: it is checked again automatically"
     return OrderOutcome(
         client_order_id=entry.client_order_id,
-        asset=entry.symbol.split("/")[0],
+        asset=entry.symbol.partition("/")[0],
         symbol=entry.symbol,
         side=entry.side,
         requested=entry.amount,
@@ -210,4 +301,36 @@ def outcome(entry: JournalEntry) -> OrderOutcome:
         fee=entry.fee,
         status=entry.status.value,
         reason=reason,
+    )
+
+
+def _planned(request: OrderRequest, status: str = "intent", reason: str = "") -> OrderOutcome:
+    return OrderOutcome(
+        client_order_id=request.client_id,
+        asset=request.symbol.partition("/")[0],
+        symbol=request.symbol,
+        side=request.side,
+        requested=request.amount,
+        filled=ZERO,
+        average_price=None,
+        cost=ZERO,
+        fee=ZERO,
+        status=status,
+        reason=reason,
+    )
+
+
+def _with_status(known: OrderOutcome, status: str, error: str | None) -> OrderOutcome:
+    return replace(known, status=status, reason=error if error is not None else known.reason)
+
+
+def _from_result(known: OrderOutcome, result: OrderResult) -> OrderOutcome:
+    return replace(
+        known,
+        status=STATE_TO_STATUS[result.state].value,
+        filled=result.filled,
+        average_price=result.average_price,
+        cost=result.cost,
+        fee=result.fee,
+        reason=result.reason,
     )

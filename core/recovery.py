@@ -16,7 +16,7 @@ from core.domain.models import ZERO
 from core.orders import confirm, outcome, unresolved_entries
 from core.ports import Exchange
 from core.results import OrderOutcome, RunOutcome
-from core.store.records import JournalStatus, PlanStatus, RunRecord
+from core.store.records import JournalEntry, JournalStatus, PlanStatus, RunRecord
 from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
@@ -43,6 +43,7 @@ async def reconcile_orders(
         _mark_never_placed(store, ids, clock(), settle_seconds)
     else:
         log.warning("reconcile.lookup_failed", unresolved=len(ids))
+    _label_decided(store, entries)
     refresh_run_totals(store, ids, clock())
     resolved = {e.client_order_id: e for e in store.journal_for_ids(ids)}
     outcomes = [outcome(resolved[i]) for i in ids]
@@ -64,6 +65,18 @@ def _mark_never_placed(
                 error="not found at the exchange when reconciled: it was never placed",
                 now=now,
             )
+
+
+def _label_decided(store: Store, entries: list[JournalEntry]) -> None:
+    """Orders of unknown mode (from before revision 0003) that this live process has now
+    decided belong to live mode, with their plans and runs."""
+    legacy = sorted({e.client_order_id for e in entries if e.mode is None})
+    if not legacy:
+        return
+    now = store.journal_for_ids(legacy)
+    decided = [e.client_order_id for e in now if not e.status.unresolved]
+    if decided and (plans := store.label_live(decided)):
+        log.info("reconcile.labelled_live", orders=len(decided), plans=plans)
 
 
 def refresh_run_totals(store: Store, client_ids: list[str], now: datetime) -> None:

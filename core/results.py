@@ -8,15 +8,17 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from core.domain.execution import UNRESOLVED_STATUSES
 from core.domain.models import ZERO, Plan, Side, SkippedOrder
 
 
 class RunOutcome(StrEnum):
     RUNNING = "running"
     FULL = "full"  # every order filled
-    PARTIAL = "partial"  # some orders failed or filled in part
+    PARTIAL = "partial"  # some orders failed or filled in part, or planned buys were dropped
     FAILED = "failed"  # no order filled
     NOTHING = "nothing"  # the plan had no orders
+    UNKNOWN = "unknown"  # an order's outcome is not known yet: it may have been placed
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,11 @@ class OrderOutcome:
     def ok(self) -> bool:
         return self.status == "filled"
 
+    @property
+    def unresolved(self) -> bool:
+        """Its outcome is not known yet: it may have been placed (checked again later)."""
+        return self.status in UNRESOLVED_STATUSES
+
 
 @dataclass(frozen=True)
 class ExecutionReport:
@@ -62,6 +69,9 @@ class ExecutionReport:
     started_at: datetime
     finished_at: datetime
     quote_currency: str
+    dropped: tuple[SkippedOrder, ...] = ()  # planned buys the re-sizing left out, and why
+    problem: str = ""  # "" or what stopped the run after orders went out: storage, internal
+    problem_detail: str = ""  # the failure in one line (no secrets: core messages carry none)
 
     @property
     def duration_s(self) -> float:
@@ -73,7 +83,12 @@ class ExecutionReport:
 
     @property
     def failed(self) -> int:
-        return len(self.orders) - self.succeeded
+        return len(self.orders) - self.succeeded - self.unresolved
+
+    @property
+    def unresolved(self) -> int:
+        """Orders whose outcome is not known yet."""
+        return sum(1 for o in self.orders if o.unresolved)
 
     @property
     def traded_value(self) -> Decimal:

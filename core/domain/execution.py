@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from core.domain.models import ZERO, MarketData, Plan, PlannedOrder, Quote, SkippedOrder
-from core.domain.orders import OrderResult, OrderState
 from core.domain.sizing import Wish, size_buys
 
 
@@ -59,23 +58,19 @@ def cash_reserve(plan: Plan) -> Decimal:
     return line.target_pct / 100 * plan.total_value
 
 
-def journal_status(result: OrderResult) -> str:
-    """The journal status that records what the exchange said of an order."""
-    return {
-        OrderState.OPEN: "open",
-        OrderState.FILLED: "filled",
-        OrderState.PARTIAL: "partial",
-        OrderState.CANCELED: "canceled",
-        OrderState.REJECTED: "rejected",
-    }[result.state]
+UNRESOLVED_STATUSES = frozenset({"intent", "sent", "unknown", "open"})
 
 
-def run_outcome(statuses: Sequence[str]) -> str:
-    """full when every order filled, failed when none did, partial otherwise."""
+def run_outcome(statuses: Sequence[str], *, dropped: int = 0) -> str:
+    """unknown while any order's outcome is not known yet (it may have been placed); else
+    full when every order filled, failed when none did, partial otherwise. `dropped` counts
+    planned orders that were never sent (re-sized away): a run with any is not full."""
+    if any(s in UNRESOLVED_STATUSES for s in statuses):
+        return "unknown"
     if not statuses:
-        return "nothing"
+        return "failed" if dropped else "nothing"
     filled = sum(1 for s in statuses if s == "filled")
-    if filled == len(statuses):
+    if filled == len(statuses) and not dropped:
         return "full"
     some = filled or any(s == "partial" for s in statuses)
     return "partial" if some else "failed"

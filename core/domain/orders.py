@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -44,6 +45,8 @@ class OrderResult:
     cost: Decimal = ZERO  # quote units actually traded
     fee: Decimal = ZERO  # in quote units
     reason: str = ""
+    fee_currency: str = ""  # "" when the exchange does not say (Kraken: the quote, by default)
+    closed_at: datetime | None = None  # when the exchange closed it, if it says
 
     @property
     def done(self) -> bool:

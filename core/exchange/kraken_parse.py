@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
@@ -237,7 +238,16 @@ def order_from_raw(
         cost=to_decimal(info.get("cost")) or ZERO,
         fee=to_decimal(info.get("fee")) or ZERO,
         reason=str(info.get("reason") or ""),
+        closed_at=epoch_time(info.get("closetm")),
     )
+
+
+def epoch_time(raw: object) -> datetime | None:
+    """Kraken's "1705260547.4728658" (seconds since the epoch) as an aware UTC time."""
+    seconds = to_decimal(raw)
+    if seconds is None or seconds <= 0:
+        return None
+    return datetime.fromtimestamp(float(seconds), tz=UTC)
 
 
 def orders_by_client_id(

@@ -132,8 +132,9 @@ class PaperExchange:
             average_price=price,
             cost=cost,
             fee=fee,
+            closed_at=self._now(),
         )
-        self._book.record_paper_order(balances, order, self._now())
+        self._book.record_paper_order(balances, order, order.closed_at or self._now())
         return order
 
     async def find_orders(self, client_ids: Sequence[str]) -> dict[str, OrderResult]:

@@ -16,7 +16,9 @@ __all__ = [
     "FillRecord",
     "JournalEntry",
     "JournalStatus",
+    "LeaseOwner",
     "LockInfo",
+    "PlanBasis",
     "PlanRecord",
     "PlanStatus",
     "RunOutcome",
@@ -70,6 +72,9 @@ class PlanRecord:
     status: PlanStatus = PlanStatus.PENDING
     executed_at: datetime | None = None
     mode: str = "paper"  # the trading mode it was made in: "paper" or "live"
+    read_at: datetime | None = None  # taken before the balances and prices were read
+    runs_seen: int | None = None  # every run with an id up to this had ended by `read_at`
+    config_version: int | None = None  # the version of the locks and targets it used
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class JournalEntry:
     error: str | None
     created_at: datetime
     updated_at: datetime
+    mode: str | None = None  # None: journaled before revision 0003 (see that migration)
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,7 @@ class RunRecord:
     note: str
     orders: tuple[JournalEntry, ...] = ()
     mode: str = "paper"  # the trading mode it ran in: "paper" or "live"
+    trigger: str = "manual"  # what started it: manual (later autopilot, api)
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,28 @@ class FillRecord:
     cost: Decimal  # quote units
     fee: Decimal
     fee_currency: str
-    filled_at: datetime
+    filled_at: datetime  # the exchange's close time when it reports one
+    mode: str = "live"
+
+
+@dataclass(frozen=True)
+class LeaseOwner:
+    """The process holding a lease: enough to tell, on the same host, that it is gone."""
+
+    host: str
+    pid: int
+    boot: str  # the kernel's boot id ("" where there is none)
+    token: str  # unique to one process lifetime
+
+
+@dataclass(frozen=True)
+class PlanBasis:
+    """What a plan is made from, read in one transaction before the exchange is asked."""
+
+    runs_seen: int  # every run with an id up to this one had ended
+    config_version: int
+    targets: Mapping[str, Decimal]
+    locks: tuple[LockInfo, ...]
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,13 @@
 Every public method is one unit of work (committed at its end, rolled back on any error);
 database failures leave as `core.errors.StorageError`, refusals as `ExecutionRefused`.
 The methods are grouped by subject in `repo_settings`, `repo_plans`, `repo_journal`,
-`repo_runs` and `repo_paper`; callers import only `Store` (and the `records`).
+`repo_lease`, `repo_runs` and `repo_paper`; callers import only `Store` (and the `records`).
 """
 
 from __future__ import annotations
 
 from core.store.repo_journal import JournalStore
+from core.store.repo_lease import LeaseStore
 from core.store.repo_paper import PaperStore
 from core.store.repo_plans import PlanStore
 from core.store.repo_runs import RunStore
@@ -17,7 +18,7 @@ from core.store.repo_settings import SettingsStore
 __all__ = ["Store"]
 
 
-class Store(SettingsStore, PlanStore, JournalStore, RunStore, PaperStore):
+class Store(SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperStore):
     """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs.
 
     Build with `Store(make_engine(url))` after `upgrade(url)`; `close()` when done.

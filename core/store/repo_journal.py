@@ -7,13 +7,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, and_, col, select
+from sqlmodel import Session, and_, col, or_, select, update
 
 from core.domain.models import Side
 from core.errors import StorageError
+from core.store.modes import checked_mode
 from core.store.records import UNRESOLVED, FillRecord, JournalEntry, JournalStatus
 from core.store.repo_base import StoreBase
-from core.store.tables import FillRow, JournalRow, PlanRow
+from core.store.tables import FillRow, JournalRow, PlanRow, RunRow
 
 
 class JournalStore(StoreBase):
@@ -26,8 +27,10 @@ class JournalStore(StoreBase):
         side: Side,
         amount: Decimal,
         now: datetime,
+        *,
+        mode: str,
     ) -> JournalEntry:
-        """Record an order about to be sent; committed before it is. Ids are unique."""
+        """Record an order about to be sent in `mode`; committed before it is. Ids are unique."""
         row = JournalRow(
             plan_id=plan_id,
             run_id=run_id,
@@ -38,6 +41,7 @@ class JournalStore(StoreBase):
             status=JournalStatus.INTENT,
             created_at=now,
             updated_at=now,
+            mode=checked_mode(mode),
         )
         with self._unit() as session:
             session.add(row)
@@ -78,14 +82,34 @@ class JournalStore(StoreBase):
     def journal_unresolved(self, mode: str | None = None) -> list[JournalEntry]:
         """Orders whose outcome must still be asked of the exchange, oldest first.
 
-        With `mode`, only the orders of plans made in that mode: a paper process must never
-        decide a live order (it would ask the wrong exchange).
+        With `mode`, only the orders sent in that mode: a paper process must never decide a
+        live order (it would ask the wrong exchange). Orders from before revision 0003 whose
+        mode is unknown (NULL) are a live process's to decide: Kraken knows them if they
+        were live, and one the paper book never held was never placed on paper either.
         """
         unresolved = col(JournalRow.status).in_(sorted(UNRESOLVED))
         if mode is None:
             return self._journal(unresolved)
-        of_mode = col(JournalRow.plan_id).in_(select(PlanRow.id).where(col(PlanRow.mode) == mode))
+        of_mode = col(JournalRow.mode) == mode
+        if mode == "live":
+            of_mode = or_(of_mode, col(JournalRow.mode).is_(None))
         return self._journal(and_(unresolved, of_mode))
+
+    def label_live(self, client_order_ids: Sequence[str]) -> int:
+        """Orders of unknown mode that a live process decided: they, their plans and their
+        runs are live from now on (history, stats and recovery count them there)."""
+        legacy = and_(
+            col(JournalRow.client_order_id).in_(list(client_order_ids)),
+            col(JournalRow.mode).is_(None),
+        )
+        with self._unit() as session:
+            plans = set(session.exec(select(JournalRow.plan_id).where(legacy)).all())
+            if not plans:
+                return 0
+            session.exec(update(JournalRow).where(legacy).values(mode="live"))
+            session.exec(update(PlanRow).where(col(PlanRow.id).in_(plans)).values(mode="live"))
+            session.exec(update(RunRow).where(col(RunRow.plan_id).in_(plans)).values(mode="live"))
+            return len(plans)
 
     def journal_for_run(self, run_id: int) -> list[JournalEntry]:
         return self._journal(col(JournalRow.run_id) == run_id)
@@ -121,11 +145,13 @@ class JournalStore(StoreBase):
                 setattr(old, name, value)
             return False
 
-    def fills(self, symbol: str | None = None) -> list[FillRecord]:
-        """Every recorded fill (of one symbol if given), in the order they happened."""
+    def fills(self, symbol: str | None = None, mode: str | None = None) -> list[FillRecord]:
+        """Every recorded fill (of one symbol and mode if given), in the order they happened."""
         statement = select(FillRow).order_by(col(FillRow.filled_at), col(FillRow.id))
         if symbol is not None:
             statement = statement.where(col(FillRow.symbol) == symbol)
+        if mode is not None:
+            statement = statement.where(col(FillRow.mode) == mode)
         with self._unit() as session:
             return [_fill_record(row) for row in session.exec(statement)]
 
@@ -142,6 +168,7 @@ def _fill_fields(fill: FillRecord) -> dict[str, Any]:
         "fee": fill.fee,
         "fee_currency": fill.fee_currency,
         "filled_at": fill.filled_at,
+        "mode": checked_mode(fill.mode),
     }
 
 
@@ -174,6 +201,7 @@ def journal_entry(row: JournalRow) -> JournalEntry:
         error=row.error,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        mode=row.mode,
     )
 
 
@@ -189,4 +217,5 @@ def _fill_record(row: FillRow) -> FillRecord:
         fee=row.fee,
         fee_currency=row.fee_currency,
         filled_at=row.filled_at,
+        mode=row.mode,
     )

@@ -94,4 +94,5 @@ def _order_result(row: PaperOrderRow) -> OrderResult:
         cost=row.cost,
         fee=row.fee,
         reason=row.reason,
+        closed_at=None if OrderState(row.state) is OrderState.OPEN else row.created_at,
     )

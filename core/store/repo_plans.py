@@ -1,4 +1,4 @@
-"""Stored plans, their single-use claim, and the one-execution-at-a-time lease."""
+"""Stored plans and their single-use claim."""
 
 from __future__ import annotations
 
@@ -8,17 +8,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, col, or_, select, update
+from sqlmodel import Session, col, update
 
 from core.errors import ExecutionRefused, StorageError
+from core.store.modes import checked_mode
 from core.store.records import PlanRecord, PlanStatus
 from core.store.repo_base import StoreBase
-from core.store.repo_runs import checked_mode
-from core.store.tables import ExecutionLeaseRow, PlanRow
+from core.store.repo_settings import CONFIG_VERSION_KEY
+from core.store.tables import KvRow, PlanRow
 
 MAX_PLAN_ID = 32
-LEASE_ID = 1
+
+
 FRESH = "Take a fresh plan with /rebalance."
 NOTHING_PLACED = "Nothing was placed."
 
@@ -37,10 +38,28 @@ class PlanStore(StoreBase):
             row = session.get(PlanRow, plan_id)
             return None if row is None else _plan_record(row)
 
-    def claim_plan(self, plan_id: str, user_id: str, now: datetime) -> PlanRecord:
+    def claimable_plan(self, plan_id: str, user_id: str, now: datetime) -> PlanRecord:
+        """The plan, if `user_id` may claim it now; otherwise the refusal `claim_plan` would
+        give (a pending plan found expired is marked so). Changes nothing else."""
+        with self._unit() as session:
+            row = session.get(PlanRow, plan_id)
+            if row is not None and _is_claimable(row, user_id, now):
+                return _plan_record(row)
+            refusal = _refusal(row, plan_id, user_id, now, NOTHING_PLACED)
+            if refusal.code == "expired":
+                _mark_expired(session, plan_id, now)
+        raise refusal
+
+    def claim_plan(
+        self, plan_id: str, user_id: str, now: datetime, config_version: int | None = None
+    ) -> PlanRecord:
         """Mark a pending, unexpired plan of `user_id` confirmed, exactly once.
 
-        The claim is one conditional UPDATE, so of two concurrent claims one wins.
+        The claim is one conditional UPDATE, so of two concurrent claims one wins. With
+        `config_version`, the claim holds only while the locks and targets are still at that
+        version: the version row is locked and compared in the same transaction, so a lock
+        or target change commits either before the claim (which it refuses, code
+        "changed", and withdraws the plan) or after it.
         Otherwise raises ExecutionRefused with code unknown_plan, other_user,
         already_used, cancelled or expired (a pending plan found expired is marked so).
         """
@@ -51,12 +70,16 @@ class PlanStore(StoreBase):
             col(PlanRow.expires_at) > now,
         )
         with self._unit() as session:
-            if _set_status(session, claimable, PlanStatus.CONFIRMED):
+            if config_version is not None and not _version_still(session, config_version):
+                _set_status(session, claimable[:2], PlanStatus.CANCELLED)
+                refusal = CONFIG_CHANGED
+            elif _set_status(session, claimable, PlanStatus.CONFIRMED):
                 return _plan_record(_required(session, plan_id))
-            row = session.get(PlanRow, plan_id)
-            refusal = _refusal(row, plan_id, user_id, now, NOTHING_PLACED)
-            if refusal.code == "expired":
-                _mark_expired(session, plan_id, now)
+            else:
+                row = session.get(PlanRow, plan_id)
+                refusal = _refusal(row, plan_id, user_id, now, NOTHING_PLACED)
+                if refusal.code == "expired":
+                    _mark_expired(session, plan_id, now)
         raise refusal
 
     def cancel_plan(self, plan_id: str, user_id: str) -> PlanRecord:
@@ -100,61 +123,32 @@ class PlanStore(StoreBase):
         with self._unit() as session:
             return _mark_expired(session, None, now)
 
-    # --- Execution lease ---------------------------------------------------------------
-    def acquire_lease(
-        self, plan_id: str, now: datetime, stale_before: datetime | None = None
-    ) -> bool:
-        """Take the account's execution lease for `plan_id`; False if someone holds it.
-
-        A lease last refreshed before `stale_before` belonged to a process that died: it is
-        taken over (its journal entries are reconciled like any other unresolved ones).
-        """
-        free: ColumnElement[bool] = col(ExecutionLeaseRow.plan_id).is_(None)
-        if stale_before is not None:
-            free = or_(free, col(ExecutionLeaseRow.acquired_at) < stale_before)
+    def withdraw_plan(self, plan_id: str) -> bool:
+        """Cancel `plan_id` if it is still pending (a refusal that ends it); True if it was."""
+        pending = (col(PlanRow.id) == plan_id, col(PlanRow.status) == PlanStatus.PENDING)
         with self._unit() as session:
-            statement = (
-                update(ExecutionLeaseRow)
-                .where(col(ExecutionLeaseRow.id) == LEASE_ID)
-                .where(free)
-                .values(plan_id=plan_id, acquired_at=now)
-            )
-            return session.exec(statement).rowcount == 1
+            return _set_status(session, pending, PlanStatus.CANCELLED)
 
-    def refresh_lease(self, plan_id: str, now: datetime) -> bool:
-        """Show the holder is alive; False if `plan_id` no longer holds the lease."""
-        with self._unit() as session:
-            statement = (
-                update(ExecutionLeaseRow)
-                .where(col(ExecutionLeaseRow.id) == LEASE_ID)
-                .where(col(ExecutionLeaseRow.plan_id) == plan_id)
-                .values(acquired_at=now)
-            )
-            return session.exec(statement).rowcount == 1
 
-    def release_lease(self, plan_id: str) -> bool:
-        """Give the lease back if `plan_id` holds it; False if it did not."""
-        with self._unit() as session:
-            statement = (
-                update(ExecutionLeaseRow)
-                .where(col(ExecutionLeaseRow.id) == LEASE_ID)
-                .where(col(ExecutionLeaseRow.plan_id) == plan_id)
-                .values(plan_id=None, acquired_at=None)
-            )
-            return session.exec(statement).rowcount == 1
+CONFIG_CHANGED = ExecutionRefused(
+    "The locks or targets changed since this plan was made. Nothing was placed. " + FRESH,
+    code="changed",
+)
 
-    def lease_holder(self) -> str | None:
-        """The plan id executing now, if any."""
-        with self._unit() as session:
-            return _lease(session).plan_id
 
-    def force_release_lease(self) -> str | None:
-        """Free the lease whoever holds it (at start, after a crash); returns the holder."""
-        with self._unit() as session:
-            lease = _lease(session)
-            holder = lease.plan_id
-            lease.plan_id, lease.acquired_at = None, None
-            return holder
+def _version_still(session: Session, version: int) -> bool:
+    """Whether the locks and targets are at `version`; locks the version row until commit."""
+    touched = session.exec(
+        update(KvRow)
+        .where(col(KvRow.key) == CONFIG_VERSION_KEY, col(KvRow.value) == str(version))
+        .values(value=str(version))
+    ).rowcount
+    return touched == 1
+
+
+def _is_claimable(row: PlanRow, user_id: str, now: datetime) -> bool:
+    pending = PlanStatus(row.status) is PlanStatus.PENDING
+    return pending and row.user_id == user_id and row.expires_at > now
 
 
 def _set_status(session: Session, where: tuple[Any, ...], status: PlanStatus) -> bool:
@@ -211,15 +205,6 @@ def _required(session: Session, plan_id: str) -> PlanRow:
     return row
 
 
-def _lease(session: Session) -> ExecutionLeaseRow:
-    lease = session.exec(
-        select(ExecutionLeaseRow).where(col(ExecutionLeaseRow.id) == LEASE_ID)
-    ).first()
-    if lease is None:
-        raise StorageError("the execution_lease row is missing; run the database migrations")
-    return lease
-
-
 def _plan_row(plan: PlanRecord) -> PlanRow:
     return PlanRow(
         id=plan.id,
@@ -232,6 +217,9 @@ def _plan_row(plan: PlanRecord) -> PlanRow:
         payload_json=plan.payload_json,
         executed_at=plan.executed_at,
         mode=checked_mode(plan.mode),
+        read_at=plan.read_at,
+        runs_seen=plan.runs_seen,
+        config_version=plan.config_version,
     )
 
 
@@ -247,6 +235,9 @@ def _plan_record(row: PlanRow) -> PlanRecord:
         status=PlanStatus(row.status),
         executed_at=row.executed_at,
         mode=row.mode,
+        read_at=row.read_at,
+        runs_seen=row.runs_seen,
+        config_version=row.config_version,
     )
 
 

@@ -6,14 +6,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, exists, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from core.domain.models import ZERO
 from core.errors import StorageError
+from core.store.modes import checked_mode
 from core.store.records import (
-    TRADING_MODES,
     JournalEntry,
     JournalStatus,
     RunOutcome,
@@ -27,7 +28,14 @@ from core.store.tables import JournalRow, RunRow
 
 class RunStore(StoreBase):
     def start_run(
-        self, plan_id: str, user_id: str, drift_before: Decimal, now: datetime, *, mode: str
+        self,
+        plan_id: str,
+        user_id: str,
+        drift_before: Decimal,
+        now: datetime,
+        *,
+        mode: str,
+        trigger: str = "manual",
     ) -> int:
         """Record that the execution of `plan_id` starts in `mode`; returns the run id."""
         row = RunRow(
@@ -37,6 +45,7 @@ class RunStore(StoreBase):
             outcome=RunOutcome.RUNNING,
             drift_before=drift_before,
             mode=checked_mode(mode),
+            trigger=trigger,
         )
         with self._unit() as session:
             session.add(row)
@@ -76,12 +85,16 @@ class RunStore(StoreBase):
         A run counts if any of its journal entries is other than `rejected`: an `intent`
         left by a crash may have reached the exchange, so it counts too.
         """
-        placed = exists().where(
-            col(JournalRow.run_id) == col(RunRow.id),
-            col(JournalRow.status) != JournalStatus.REJECTED,
-        )
         with self._unit() as session:
-            row = session.exec(_newest_first(mode).where(placed).limit(1)).first()
+            row = session.exec(_newest_first(mode).where(_placed()).limit(1)).first()
+            return None if row is None else _with_orders(session, [row])[0]
+
+    def superseding_run(self, runs_seen: int, mode: str) -> RunRecord | None:
+        """The newest run in `mode` with an id above `runs_seen` that may have placed an order:
+        it started after a plan's data was read, or was still running then."""
+        with self._unit() as session:
+            statement = _newest_first(mode).where(_placed(), col(RunRow.id) > runs_seen)
+            row = session.exec(statement.limit(1)).first()
             return None if row is None else _with_orders(session, [row])[0]
 
     def runs_by_id(self, run_ids: Iterable[int]) -> list[RunRecord]:
@@ -134,11 +147,12 @@ class RunStore(StoreBase):
         )
 
 
-def checked_mode(mode: str) -> str:
-    """`mode` if it is a trading mode; a StorageError otherwise (never stored misspelt)."""
-    if mode not in TRADING_MODES:
-        raise StorageError(f"the trading mode is one of {', '.join(TRADING_MODES)}, not {mode!r}")
-    return mode
+def _placed() -> Any:
+    """Runs with a journal entry other than `rejected`: they may have placed an order."""
+    return exists().where(
+        col(JournalRow.run_id) == col(RunRow.id),
+        col(JournalRow.status) != JournalStatus.REJECTED,
+    )
 
 
 def _newest_first(mode: str | None = None) -> SelectOfScalar[RunRow]:
@@ -179,6 +193,7 @@ def _run_record(row: RunRow, orders: tuple[JournalEntry, ...]) -> RunRecord:
         note=row.note,
         orders=orders,
         mode=row.mode,
+        trigger=row.trigger,
     )
 
 

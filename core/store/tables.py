@@ -62,10 +62,17 @@ class PlanRow(SQLModel, table=True):
     payload_json: str = Field(sa_type=Text)  # the whole plan, serialized by the caller
     executed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     mode: str = Field(sa_type=MODE, sa_column_kwargs={"server_default": "paper"})
+    read_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # before the reads
+    runs_seen: int | None = Field(default=None, sa_type=Integer)  # every run <= it had ended
+    config_version: int | None = Field(default=None, sa_type=Integer)  # of locks and targets
 
 
 class ExecutionLeaseRow(SQLModel, table=True):
-    """One row (id=1, inserted by the first migration): who is executing right now."""
+    """One row (id=1, inserted by the first migration): who is executing right now.
+
+    Times are the database's clock; the owner says which process holds it (host, pid, boot
+    id, and a token unique to that process), so a restart can recognise a dead predecessor.
+    """
 
     __tablename__ = "execution_lease"
     __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
@@ -73,6 +80,11 @@ class ExecutionLeaseRow(SQLModel, table=True):
     id: int = Field(sa_type=Integer, primary_key=True, sa_column_kwargs={"autoincrement": False})
     plan_id: str | None = Field(default=None, sa_type=PLAN_ID)
     acquired_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    refreshed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    owner_host: str | None = Field(default=None, sa_type=String(255))
+    owner_pid: int | None = Field(default=None, sa_type=Integer)
+    owner_boot: str | None = Field(default=None, sa_type=String(64))
+    owner_token: str | None = Field(default=None, sa_type=String(64))
 
 
 class RunRow(SQLModel, table=True):
@@ -94,6 +106,9 @@ class RunRow(SQLModel, table=True):
     orders_skipped: int = Field(default=0, sa_type=Integer)
     note: str = Field(default="", sa_type=Text)
     mode: str = Field(sa_type=MODE, sa_column_kwargs={"server_default": "paper"})
+    trigger: str = Field(
+        default="manual", sa_type=STATUS, sa_column_kwargs={"server_default": "manual"}
+    )
 
 
 class JournalRow(SQLModel, table=True):
@@ -117,6 +132,7 @@ class JournalRow(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+    mode: str | None = Field(default=None, sa_type=MODE)  # None: from before revision 0003
 
 
 class FillRow(SQLModel, table=True):
@@ -134,7 +150,8 @@ class FillRow(SQLModel, table=True):
     cost: Decimal = Field(sa_type=DecimalText)  # quote units
     fee: Decimal = Field(sa_type=DecimalText)
     fee_currency: str = Field(sa_type=SYMBOL)
-    filled_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    filled_at: datetime = Field(sa_type=UtcDateTime, index=True)  # the exchange's close time
+    mode: str = Field(sa_type=MODE, sa_column_kwargs={"server_default": "live"})
 
 
 class PaperBalanceRow(SQLModel, table=True):

@@ -26,13 +26,15 @@ from core.domain.models import PlanSettings
 from core.exchange.kraken import KrakenExchange
 from core.exchange.paper import PaperExchange
 from core.facade import FacadeSettings, Rebalancer
+from core.lease import LeaseTerms
 from core.ports import Exchange
 from core.specs import parse_amount_spec, parse_weight_spec
 from core.store.db import make_engine, upgrade
-from core.store.records import JournalEntry
+from core.store.records import JournalEntry, LeaseOwner
 from core.store.repo import Store
 from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
+from tests.fakes.processes import FakeProcesses
 
 NOW = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
 OWNER = "111"
@@ -73,6 +75,8 @@ class Account:
     settings: FacadeSettings = SETTINGS
     timeout_s: float = 2
     time: FakeTime = field(default_factory=FakeTime)
+    processes: FakeProcesses = field(default_factory=FakeProcesses)
+    process: LeaseOwner | None = None  # this "process"'s identity for leases, once open
     _app: Rebalancer | None = None
     _source: KrakenExchange | None = None  # paper-priced: the public client PaperExchange uses
 
@@ -93,23 +97,38 @@ class Account:
         return self.kraken
 
     def open(self) -> Rebalancer:
-        """Build the Rebalancer as `open_rebalancer` does, without reconciling."""
+        """Build the Rebalancer as `open_rebalancer` does, without reconciling: a new
+        process lifetime (leases are timed by the database's clock, as in production)."""
         store = Store(make_engine(self.url))
         store.seed_targets_if_empty(TARGETS, self.clock())
         mode = "live" if self.mode == "live" else "paper"
         settings = replace(self.settings, mode=mode)
-        self._app = Rebalancer(settings, self._exchange(store), store, self.clock)
+        self.process = self.processes.spawn()
+        terms = LeaseTerms(self.process, settings.lease_stale_seconds, self.processes.is_dead)
+        self._app = Rebalancer(settings, self._exchange(store), store, self.clock, terms)
         return self._app
 
     async def restart(self) -> Rebalancer:
-        """A new process on the same database and fake Kraken (with the current knobs)."""
+        """A new process on the same database and fake Kraken (with the current knobs); the
+        old one died (a restart on the same host: its leases are recognised as dead)."""
         await self.close()
         return self.open()
+
+    def sibling(self) -> Account:
+        """Another live process on the same host, database and fake Kraken (e.g. the CLI
+        beside the bot)."""
+        other = Account(
+            self.mode, self.url, self.clock, self.kraken, self.settings, processes=self.processes
+        )
+        other.open()
+        return other
 
     async def close(self) -> None:
         if self._source is not None:
             await self._source.close()
             self._source = None
+        if self.process is not None:
+            self.processes.kill(self.process)
         if self._app is not None:
             await self._app.exchange.close()
             self._app.store.close()

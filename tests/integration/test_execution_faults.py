@@ -20,7 +20,7 @@ from core.errors import ExchangeError, ExecutionRefused
 from core.facade import Rebalancer
 from core.orders import new_client_order_id
 from core.results import ExecutionReport, OrderOutcome, RunOutcome
-from core.store.records import JournalEntry, JournalStatus
+from core.store.records import JournalEntry, JournalStatus, LeaseOwner
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
 
@@ -96,7 +96,10 @@ async def test_an_html_page_instead_of_the_answer_leaves_the_order_unknown_until
     live.fake.fail_next("AddOrder", "html")
     report = await rebalanced(live)
     sell = report.orders[0]
-    assert (sell.status, report.outcome) == ("unknown", RunOutcome.FAILED)
+    assert (sell.status, report.outcome) == (
+        "unknown",
+        RunOutcome.UNKNOWN,
+    )  # issue 12: not "failed"
     assert "lost" in sell.reason
     assert live.fake.orders_with_cl_ord_id(sell.client_order_id) == []
     assert live.fake.count("AddOrder") == 1  # the buys had no cash: the sell never happened
@@ -115,20 +118,28 @@ async def test_an_html_page_instead_of_the_answer_leaves_the_order_unknown_until
 # -- a process killed mid-order, then restarted ----------------------------------------------
 
 
-async def dying_run(live: Account) -> OrderRequest:
+async def dying_run(live: Account, owner: LeaseOwner | None = None) -> OrderRequest:
     """What a process leaves when it dies in its first order: a claimed plan, a running
-    run, the lease, and the sell journaled as `intent`. Returns that order."""
+    run, the lease (held by `owner`, by default this account's process), and the sell
+    journaled as `intent`. Returns that order."""
     store, now = live.store, live.clock()
     prepared = await live.app.prepare_rebalance(OWNER)
     store.claim_plan(prepared.plan_id, OWNER, now)
-    assert store.acquire_lease(prepared.plan_id, now)
+    assert store.acquire_lease(prepared.plan_id, owner or live.app.lease_terms.owner, 300)
     run_id = store.start_run(
         prepared.plan_id, OWNER, prepared.plan.max_drift_pct, now, mode=live.app.mode
     )
     sell = prepared.plan.sells[0]
     order = OrderRequest(new_client_order_id(), sell.symbol, sell.side, sell.amount)
     store.journal_intent(
-        prepared.plan_id, run_id, order.client_id, order.symbol, order.side, order.amount, now
+        prepared.plan_id,
+        run_id,
+        order.client_id,
+        order.symbol,
+        order.side,
+        order.amount,
+        now,
+        mode=live.app.mode,
     )
     return order
 
@@ -209,7 +220,8 @@ async def test_a_run_interrupted_by_a_crash_gets_its_outcome_recorded_after_the_
 async def test_a_restart_before_the_lease_is_stale_decides_nothing_and_runs_nothing(
     live: Account,
 ) -> None:
-    order = await dying_run(live)
+    """The lease's holder runs elsewhere (another host): it may still be alive."""
+    order = await dying_run(live, owner=live.processes.spawn(host="otherhost"))
     live.clock.advance(minutes=1)
     live.settings = replace(live.settings, cooldown_minutes=0)  # only the lease is in the way
     app = await live.restart()
@@ -355,7 +367,7 @@ async def test_a_run_whose_lost_order_is_found_later_gets_its_totals_and_outcome
     live.fake.fail_next("OpenOrders", "EService:Unavailable", times=50)
     report = await rebalanced(live)
     (sell,) = [o for o in report.orders if o.asset == "BTC"]
-    assert sell.status == "unknown" and report.outcome is RunOutcome.PARTIAL
+    assert sell.status == "unknown" and report.outcome is RunOutcome.UNKNOWN  # not yet known
 
     live.fake.clear_faults()
     await live.app.reconcile()

@@ -285,7 +285,14 @@ async def test_a_paper_process_never_decides_a_live_order_left_unresolved(
     run_id = store.start_run(prepared.plan_id, OWNER, prepared.plan.max_drift_pct, now, mode="live")
     sell = prepared.plan.sells[0]
     store.journal_intent(
-        prepared.plan_id, run_id, "live-order-1", sell.symbol, sell.side, sell.amount, now
+        prepared.plan_id,
+        run_id,
+        "live-order-1",
+        sell.symbol,
+        sell.side,
+        sell.amount,
+        now,
+        mode="live",
     )
     paper.clock.advance(minutes=30)  # well past the settle time
 

@@ -22,6 +22,7 @@ from core.store.db import make_engine, upgrade
 from core.store.records import (
     FillRecord,
     JournalStatus,
+    LeaseOwner,
     PlanRecord,
     PlanStatus,
     RunOutcome,
@@ -109,8 +110,18 @@ def in_threads(n: int, work: Callable[[int], T]) -> list[T | BaseException]:
     return results
 
 
+ME = LeaseOwner(host="testhost", pid=1, boot="boot-1", token="token-1")
+
+
+def take(store: Store, holder: str, owner: LeaseOwner = ME) -> bool:
+    """Take the lease for `holder` as `owner` (stale after 300 s by the database's clock)."""
+    return store.acquire_lease(holder, owner, 300)
+
+
 def sent_order(store: Store, plan_id: str, run_id: int | None, cid: str, **update: object) -> None:
-    store.journal_intent(plan_id, run_id, cid, "BTC/EUR", Side.BUY, Decimal("0.01"), NOW)
+    store.journal_intent(
+        plan_id, run_id, cid, "BTC/EUR", Side.BUY, Decimal("0.01"), NOW, mode="paper"
+    )
     if update:
         store.journal_update(cid, now=LATER, **update)  # type: ignore[arg-type]
 
@@ -388,23 +399,23 @@ def test_expire_plans_marks_only_overdue_pending_plans(store: Store) -> None:
 
 # --- Execution lease --------------------------------------------------------------------
 def test_the_lease_is_acquired_once(store: Store) -> None:
-    assert store.acquire_lease("plan-1", NOW) is True
+    assert take(store, "plan-1") is True
 
-    assert store.acquire_lease("plan-2", NOW) is False
+    assert take(store, "plan-2") is False
     assert store.lease_holder() == "plan-1"
 
 
 def test_only_the_holder_releases_the_lease(store: Store) -> None:
-    store.acquire_lease("plan-1", NOW)
+    take(store, "plan-1")
 
     assert store.release_lease("plan-2") is False
     assert store.release_lease("plan-1") is True
     assert store.lease_holder() is None
-    assert store.acquire_lease("plan-2", LATER) is True
+    assert take(store, "plan-2") is True
 
 
 def test_force_release_frees_the_lease_after_a_crash(url: str, store: Store) -> None:
-    store.acquire_lease("plan-1", NOW)
+    take(store, "plan-1")
     store.close()
 
     restarted = reopen(url)
@@ -412,14 +423,14 @@ def test_force_release_frees_the_lease_after_a_crash(url: str, store: Store) -> 
     assert restarted.lease_holder() == "plan-1"
     assert restarted.force_release_lease() == "plan-1"
     assert restarted.force_release_lease() is None
-    assert restarted.acquire_lease("plan-2", LATER) is True
+    assert take(restarted, "plan-2") is True
     restarted.close()
 
 
 def test_concurrent_lease_requests_let_exactly_one_in(url: str) -> None:
     stores = [reopen(url) for _ in range(4)]
 
-    results = in_threads(4, lambda i: stores[i].acquire_lease(f"plan-{i}", NOW))
+    results = in_threads(4, lambda i: take(stores[i], f"plan-{i}"))
 
     assert results.count(True) == 1
     assert results.count(False) == 3
@@ -431,7 +442,9 @@ def test_concurrent_lease_requests_let_exactly_one_in(url: str) -> None:
 def test_an_intent_is_recorded_before_sending(store: Store) -> None:
     store.add_plan(a_plan())
 
-    entry = store.journal_intent("plan-1", None, "cid-1", "BTC/EUR", Side.SELL, EXACT, NOW)
+    entry = store.journal_intent(
+        "plan-1", None, "cid-1", "BTC/EUR", Side.SELL, EXACT, NOW, mode="paper"
+    )
 
     assert (entry.status, entry.side, entry.amount) == (JournalStatus.INTENT, Side.SELL, EXACT)
     assert (entry.filled_amount, entry.cost, entry.fee) == (Decimal(0),) * 3
@@ -764,6 +777,7 @@ def a_paper_order(**changes: object) -> OrderResult:
         average_price=Decimal("40000.1"),
         cost=Decimal("400.001"),
         fee=Decimal("1.600004"),
+        closed_at=NOW,  # the paper exchange closes its orders when it records them
     )
     return replace(order, **changes)  # type: ignore[arg-type]
 

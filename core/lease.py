@@ -1,0 +1,90 @@
+"""Holding the account lease while an execution or a reconciliation runs.
+
+`held_lease` takes the lease (or yields None when another live process holds it), keeps it
+fresh from a heartbeat task while the block runs (fills and balance reads can take long),
+and gives it back at the end. `Lease.refresh()` is what the order desk calls before each
+order: an order is sent only right after the lease was refreshed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import structlog
+
+from core.errors import StorageError
+from core.store.records import LeaseOwner
+from core.store.repo import Store
+
+log = structlog.get_logger(__name__)
+HEARTBEATS_PER_STALE_AGE = 5  # a lease is refreshed this many times within its stale age
+
+
+@dataclass(frozen=True)
+class LeaseTerms:
+    """How this process takes leases: who it is, when a lease is stale, who is dead."""
+
+    owner: LeaseOwner
+    stale_seconds: float
+    is_dead: Callable[[LeaseOwner], bool]
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        return self.stale_seconds / HEARTBEATS_PER_STALE_AGE
+
+
+class Lease:
+    """The lease, held by `holder` for this process."""
+
+    def __init__(self, store: Store, holder: str, terms: LeaseTerms) -> None:
+        self.store, self.holder, self.terms = store, holder, terms
+        self.lost = False
+
+    def refresh(self) -> bool:
+        """Refresh it now; False (and lost from then on) if it is no longer ours or the
+        database did not answer: then no order may be sent."""
+        if self.lost:
+            return False
+        try:
+            kept = self.store.refresh_lease(self.holder, self.terms.owner)
+        except StorageError as e:
+            log.warning("lease.refresh_failed", holder=self.holder, error=str(e))
+            return False
+        if not kept:
+            self.lost = True
+            log.error("lease.lost", holder=self.holder)
+        return kept
+
+    async def heartbeat(self) -> None:
+        while not self.lost:
+            await asyncio.sleep(self.terms.heartbeat_seconds)
+            self.refresh()
+
+
+@asynccontextmanager
+async def held_lease(store: Store, holder: str, terms: LeaseTerms) -> AsyncIterator[Lease | None]:
+    """The lease for `holder` while the block runs, refreshed by a heartbeat; None if taken."""
+    if not store.acquire_lease(holder, terms.owner, terms.stale_seconds, terms.is_dead):
+        yield None
+        return
+    lease = Lease(store, holder, terms)
+    beat = asyncio.create_task(lease.heartbeat(), name=f"lease-heartbeat-{holder}")
+    try:
+        yield lease
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+        _release(store, lease)
+
+
+def _release(store: Store, lease: Lease) -> None:
+    """Give it back; a database failure here leaves it to go stale (or to our successor)."""
+    try:
+        store.release_lease(lease.holder, lease.terms.owner)
+    except StorageError as e:
+        log.warning("lease.release_failed", holder=lease.holder, error=str(e))

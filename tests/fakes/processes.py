@@ -1,0 +1,29 @@
+"""Processes for leases, without spawning any: each `spawn()` is a new process lifetime on
+one host, and `kill()` ends it. `is_dead` is what `LeaseTerms.is_dead` asks."""
+
+from __future__ import annotations
+
+import itertools
+
+from core.store.records import LeaseOwner
+
+HOST, BOOT = "testhost", "boot-1"
+
+
+class FakeProcesses:
+    """A host's process table: who was started, and who has died since."""
+
+    def __init__(self) -> None:
+        self._pids = itertools.count(1000)
+        self._dead: set[str] = set()
+
+    def spawn(self, host: str = HOST) -> LeaseOwner:
+        pid = next(self._pids)
+        return LeaseOwner(host=host, pid=pid, boot=BOOT, token=f"token-{pid}")
+
+    def kill(self, owner: LeaseOwner) -> None:
+        self._dead.add(owner.token)
+
+    def is_dead(self, owner: LeaseOwner) -> bool:
+        """Known dead on this host; of another host nothing can be told (so: not dead)."""
+        return owner.host == HOST and owner.token in self._dead
