@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from core.domain.models import LineStatus, Plan
+from core.domain.models import Plan
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -27,7 +27,6 @@ TARGET_COLOR = "#b0b0b0"
 AFTER_COLOR = "#2ca02c"
 BEFORE_COLOR = "#d62728"
 MAX_RUNS = 30
-_CHARTED = frozenset({LineStatus.MANAGED, LineStatus.LOCKED, LineStatus.QUOTE})
 
 
 def _figure() -> Figure:
@@ -53,10 +52,10 @@ def _style(axes: object) -> None:
 
 
 def weights_png(plan: Plan) -> bytes:
-    """Horizontal bars: each asset's share now against its target, in percent."""
-    lines = [x for x in plan.lines if x.status in _CHARTED and (x.value > 0 or x.target_pct)]
+    """Horizontal bars: each pool member's share of the pool now against its target."""
+    lines = [x for x in plan.pool_lines if x.value > 0 or x.target_pct]
     assets = [x.asset for x in lines][::-1]
-    now = [float(x.weight_pct) for x in lines][::-1]
+    now = [float(x.weight_pct or 0) for x in lines][::-1]
     target = [float(x.target_pct or 0) for x in lines][::-1]
     figure = _figure()
     axes = figure.add_subplot()
@@ -67,7 +66,7 @@ def weights_png(plan: Plan) -> bytes:
     axes.margins(x=0.15)
     axes.barh([r - height / 2 for r in rows], target, height, label="Target", color=TARGET_COLOR)
     axes.set_yticks(list(rows), assets, fontsize=FONT + 2)
-    axes.set_xlabel("% of portfolio", fontsize=FONT)
+    axes.set_xlabel("% of the rebalanced pool", fontsize=FONT)
     axes.set_title("Now vs target weights", fontsize=FONT + 4, loc="left")
     axes.legend(fontsize=FONT, loc="lower right", frameon=False)
     axes.grid(axis="x", alpha=0.3)

@@ -30,19 +30,33 @@ def source_line(source: DataSource) -> str:
 
 
 def header(title: str, plan: Plan, mode: str) -> str:
+    pool = fmt.pool_note(plan.total_value, plan.pool_value, plan.quote_currency)
     return "\n".join(
         [
             f"{title} ({mode} mode)",
             source_line(plan.source),
-            f"Total value: {fmt.money(plan.total_value)} {plan.quote_currency}",
+            f"Total value: {fmt.money(plan.total_value)} {plan.quote_currency}"
+            + (f" ({pool})" if pool else ""),
         ]
     )
 
 
 def allocation(plan: Plan) -> str:
-    rows = [["Asset", "Amount", "Price", "Value", "Weight", "Target", "Drift", "Note"]]
-    rows += [_line_row(x) for x in plan.lines]
-    return table(rows, right=frozenset({1, 2, 3, 4, 5}))
+    """The pool's lines (weights of the pool), then the holdings outside it, apart."""
+    rows = [["Asset", "Amount", "Price", "Value", "Weight", "Target", "Drift", "Band", "Note"]]
+    rows += [_line_row(x) for x in plan.pool_lines]
+    pool = table(rows, right=frozenset({1, 2, 3, 4, 5, 6, 7}))
+    if not plan.outside_lines:
+        return pool
+    rows = [["Asset", "Amount", "Price", "Value", "Account", "Note"]]
+    rows += [_outside_row(x) for x in plan.outside_lines]
+    outside = table(rows, right=frozenset({1, 2, 3, 4}))
+    return f"{pool}\n\nNot rebalanced (share of the whole account):\n{outside}"
+
+
+def _outside_row(x: AssetLine) -> list[str]:
+    values = [fmt.amount(x.amount), fmt.price(x.price), fmt.money(x.value)]
+    return [x.asset, *values, fmt.pct(x.account_pct), x.note or x.status.value]
 
 
 def _line_row(x: AssetLine) -> list[str]:
@@ -57,19 +71,16 @@ def _line_row(x: AssetLine) -> list[str]:
         fmt.pct(x.weight_pct),
         fmt.pct(x.target_pct),
         fmt.pp(x.drift_pct),
+        "±" + fmt.pp(x.band_pct).lstrip("+"),
         note,
     ]
 
 
 def due_line(plan: Plan) -> str:
-    band = fmt.pp(plan.drift_band_pct).lstrip("+")
-    worst = max(
-        (x for x in plan.lines if x.drift_pct is not None),
-        key=lambda x: abs(x.drift_pct or Decimal(0)),
-        default=None,
-    )
+    worst = plan.furthest()
     if worst is None:
         return "Nothing to rebalance: no asset is managed."
+    band = fmt.pp(worst.band_pct).lstrip("+")
     where = f"{worst.asset} is {fmt.pp(worst.drift_pct)} off its target"
     if plan.rebalance_due:
         return f"Rebalance due: yes. {where} (band ±{band})."
@@ -114,6 +125,7 @@ def totals(plan: Plan) -> str:
             f"estimated fees {fmt.money(plan.fees)} {plan.quote_currency}.",
             f"Drift now: {fmt.pp(plan.max_drift_pct).lstrip('+')} at most; "
             f"after the plan: {fmt.pp(plan.residual_drift_pct).lstrip('+')} at most.",
+            fmt.how_far(plan.rebalance_to, plan.fraction, plan.rebalance_due),
         ]
     )
 

@@ -52,3 +52,21 @@ SOURCE_NAMES = {"kraken": "Kraken (live prices)", "kraken-public": "Kraken publi
 def source_name(name: str) -> str:
     """How a market-data source is called in replies: 'kraken' -> 'Kraken (live prices)'."""
     return SOURCE_NAMES.get(name, name)
+
+
+def how_far(rebalance_to: str, fraction: Decimal, due: bool) -> str:
+    """The plan's REBALANCE_TO strategy and the fraction of the way to target it trades."""
+    if not due:
+        return (
+            "Nothing is out of band, so no strategy applies: these orders go all the way "
+            "to target (what a forced rebalance trades)."
+        )
+    way = "all the way" if fraction == 1 else f"{pct(fraction * 100)} of the way"
+    return f"Strategy: {rebalance_to} (REBALANCE_TO); the orders go {way} to target."
+
+
+def pool_note(total: Decimal, pool: Decimal, quote: str) -> str:
+    """'' when the pool is the whole account, else what part of it a rebalance trades."""
+    if pool == total:
+        return ""
+    return f"rebalanced pool: {money(pool)} {quote}"

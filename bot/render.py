@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import fmt, messages
 from bot.markup import bullets, esc, table
 from bot.parse import Action, button_data
-from core.domain.models import ZERO, AssetLine, DataSource, LineStatus, Plan, PlannedOrder
+from core.domain.models import AssetLine, DataSource, LineStatus, Plan, PlannedOrder
 from core.results import ExecutionReport, OrderOutcome, PreparedPlan, RunOutcome
 
 _NOTE_MARK = {
@@ -54,6 +54,8 @@ def points(value: Decimal | None) -> str:
 
 def header(title: str, plan: Plan, mode: str) -> str:
     total = f"{fmt.money(plan.total_value)} {plan.quote_currency}"
+    pool = fmt.pool_note(plan.total_value, plan.pool_value, plan.quote_currency)
+    total += f" ({pool})" if pool else ""
     return f"<b>{esc(title)}</b> · {esc(mode)} mode\nTotal value: {esc(total)}"
 
 
@@ -66,20 +68,27 @@ def source_line(source: DataSource) -> str:
 
 
 def allocation(plan: Plan) -> str:
-    rows = [["Asset", "Now", "Target", "Drift"]]
+    """The pool's members: shares of the pool, drift and band in percentage points."""
+    rows = [["Asset", "Now", "Target", "Drift", "Band"]]
     rows += [
-        [x.asset, fmt.pct(x.weight_pct), fmt.pct(x.target_pct), signed(x.drift_pct)]
-        for x in plan.lines
+        [x.asset, fmt.pct(x.weight_pct), fmt.pct(x.target_pct), signed(x.drift_pct), band_cell(x)]
+        for x in plan.pool_lines
     ]
-    return table(rows, right=frozenset({1, 2, 3}))
+    return table(rows, right=frozenset({1, 2, 3, 4}))
+
+
+def band_cell(line: AssetLine) -> str:
+    return "—" if line.band_pct is None else f"±{line.band_pct.quantize(Decimal('0.1'))}"
 
 
 def _note(line: AssetLine) -> str | None:
+    """A holding outside the pool, with why and its share of the whole account."""
     mark = _NOTE_MARK.get(line.status)
     if mark is None:
         return None
     why = line.note or line.status.value
-    return f"{mark} {esc(line.asset)}: {esc(why)}"
+    share = f"{fmt.pct(line.account_pct)} of the account"
+    return f"{mark} {esc(line.asset)}: {esc(why)} · {esc(share)}"
 
 
 def notes(plan: Plan) -> str:
@@ -93,12 +102,11 @@ def notes(plan: Plan) -> str:
 
 def due_line(plan: Plan, hint: bool = False) -> str:
     """Whether a rebalance is due; `hint` adds what to send next (for /check only)."""
-    managed = [x for x in plan.lines if x.drift_pct is not None]
-    if not managed:
+    worst = plan.furthest()
+    if worst is None:
         return "Nothing to rebalance: no asset has a target."
-    worst = max(managed, key=lambda x: abs(x.drift_pct or ZERO))
     where = f"{esc(worst.asset)} is {esc(fmt.pp(worst.drift_pct))} off target"
-    band = esc(points(plan.drift_band_pct))
+    band = esc(points(worst.band_pct))
     if plan.rebalance_due:
         after = " See /preview, then /rebalance." if hint else ""
         return f"⚠️ <b>Rebalance due</b>: {where} (band ±{band}).{after}"
@@ -118,7 +126,10 @@ def _join(*parts: str) -> str:
 
 
 def check(plan: Plan, mode: str) -> str:
-    legend = "<i>Now and Target are shares of the total; Drift in percentage points.</i>"
+    legend = (
+        "<i>Now and Target are shares of the pool a rebalance trades; Drift and Band in "
+        "percentage points.</i>"
+    )
     return _join(
         header("Portfolio check", plan, mode),
         allocation(plan) + "\n" + legend,
@@ -153,10 +164,12 @@ def totals(plan: Plan) -> str:
     traded = f"{fmt.money(plan.traded_value)} {quote}"
     fees = f"{fmt.money(plan.fees)} {quote}"
     drift = f"{points(plan.max_drift_pct)} → {points(plan.residual_drift_pct)}"
+    how_far = fmt.how_far(plan.rebalance_to, plan.fraction, plan.rebalance_due)
     return (
         f"{fmt.plural(len(plan.sells), 'sell')}, {fmt.plural(len(plan.buys), 'buy')}: "
         f"{esc(traded)}, "
-        f"estimated fees {esc(fees)}.\nLargest drift: {esc(drift)} after the plan."
+        f"estimated fees {esc(fees)}.\nLargest drift: {esc(drift)} after the plan.\n"
+        f"{esc(how_far)}"
     )
 
 

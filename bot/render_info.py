@@ -9,7 +9,7 @@ from decimal import Decimal
 from bot import fmt
 from bot.markup import bullets, esc, table
 from bot.parse import EXAMPLE_TARGETS
-from bot.render import points, signed
+from bot.render import band_cell, points, signed
 from core.results import DriftAlert, LockInfo, OrderOutcome, RunSummary, Stats
 
 MODE_WORDS = {
@@ -148,19 +148,15 @@ def alerts_state(enabled: bool) -> str:
 
 def alert(drift: DriftAlert, interval_minutes: int) -> str:
     plan = drift.plan
-    drifting = [
-        x
-        for x in plan.lines
-        if x.drift_pct is not None and x.drift_pct.copy_abs() >= plan.drift_band_pct
-    ]
-    rows = [["Asset", "Now", "Target", "Drift"]]
+    rows = [["Asset", "Now", "Target", "Drift", "Band"]]
     rows += [
-        [x.asset, fmt.pct(x.weight_pct), fmt.pct(x.target_pct), signed(x.drift_pct)]
-        for x in drifting
+        [x.asset, fmt.pct(x.weight_pct), fmt.pct(x.target_pct), signed(x.drift_pct), band_cell(x)]
+        for x in plan.pool_lines
+        if x.out_of_band
     ]
     return (
         f"⚠️ <b>Rebalance due</b>: drift up to {esc(points(plan.max_drift_pct))} "
-        f"(band ±{esc(points(plan.drift_band_pct))}).\n{table(rows, right=frozenset({1, 2, 3}))}\n"
+        f"(shares of the pool).\n{table(rows, right=frozenset({1, 2, 3, 4}))}\n"
         f"/preview to see the orders, /rebalance to fix it. I check every {interval_minutes} min; "
         "/alerts off to stop these."
     )

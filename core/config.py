@@ -26,6 +26,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.domain.models import RebalanceTo
+from core.domain.strategy import parse_rebalance_to
 from core.errors import ConfigError
 from core.specs import WeightSpecError, parse_amount_spec, parse_weight_spec
 
@@ -51,6 +53,8 @@ _EXAMPLES: Mapping[str, str] = {
     "telegram_bot_token": "<the token from @BotFather, like 123456:ABC-DEF>",
     "telegram_allowed_users": "123456789,987654321",
     "target_weights": _DEFAULT_WEIGHTS,
+    "rebalance_to": "band-edge (or target, halfway, 50%)",
+    "drift_band_relative_pct": "25 (with DRIFT_BAND_PCT=5: the 5/25 rule)",
 }
 SECRET_FIELDS = frozenset({"kraken_api_key", "kraken_api_secret", "telegram_bot_token"})
 
@@ -79,6 +83,11 @@ def _parse_user_ids(value: object) -> tuple[int, ...]:
     return tuple(ids)
 
 
+def _rebalance_to(value: object) -> object:
+    """REBALANCE_TO text -> RebalanceTo; anything else is left for pydantic to refuse."""
+    return parse_rebalance_to(value) if isinstance(value, str) else value
+
+
 def _check_url(value: str) -> str:
     parts = urlsplit(value.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -90,6 +99,7 @@ _Weights = Annotated[Mapping[str, Decimal], NoDecode, BeforeValidator(parse_weig
 _Amounts = Annotated[Mapping[str, Decimal], NoDecode, BeforeValidator(parse_amount_spec)]
 _UserIds = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_parse_user_ids)]
 _Url = Annotated[str, AfterValidator(_check_url)]
+_RebalanceTo = Annotated[RebalanceTo, NoDecode, BeforeValidator(_rebalance_to)]
 
 
 def _is_base64(text: str) -> bool:
@@ -127,6 +137,8 @@ class Settings(BaseSettings):
     target_weights: _Weights = Field(default_factory=lambda: parse_weight_spec(_DEFAULT_WEIGHTS))
     min_trade_value: Decimal = Field(default=Decimal(10), ge=0)
     drift_band_pct: Decimal = Field(default=Decimal(5), gt=0, lt=100)
+    drift_band_relative_pct: Decimal | None = Field(default=None, gt=0, le=100)
+    rebalance_to: _RebalanceTo = RebalanceTo()
     max_orders: int | None = Field(default=None, gt=0)
     paper_balances: _Amounts = Field(default_factory=lambda: parse_amount_spec(_DEFAULT_BALANCES))
     database_url: str = "sqlite:///./data/rebalance.db"
@@ -159,7 +171,7 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a currency code (2-10 letters or digits)")
         return value
 
-    @field_validator(*SECRET_FIELDS, "max_orders", mode="before")
+    @field_validator(*SECRET_FIELDS, "max_orders", "drift_band_relative_pct", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str):
@@ -214,6 +226,7 @@ _TEMPLATES: Mapping[str, str] = {
     "greater_than": "must be greater than {gt}, got {input}",
     "greater_than_equal": "must be at least {ge}, got {input}",
     "less_than": "must be less than {lt}, got {input}",
+    "less_than_equal": "must be at most {le}, got {input}",
     "literal_error": "must be {expected}, got {input!r}",
 }
 

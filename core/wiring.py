@@ -36,6 +36,8 @@ def facade_settings(settings: Settings) -> FacadeSettings:
             min_trade_value=settings.min_trade_value,
             drift_band_pct=settings.drift_band_pct,
             max_orders=settings.max_orders,
+            rebalance_to=settings.rebalance_to,
+            drift_band_relative_pct=settings.drift_band_relative_pct,
         ),
         confirm_ttl_seconds=settings.confirm_ttl_seconds,
         cooldown_minutes=settings.rebalance_cooldown_minutes,

@@ -54,10 +54,12 @@ def _line(d: dict[str, Any]) -> AssetLine:
         amount=Decimal(d["amount"]),
         price=_dec(d["price"]),
         value=Decimal(d["value"]),
-        weight_pct=Decimal(d["weight_pct"]),
+        weight_pct=_dec(d["weight_pct"]),
         target_pct=_dec(d["target_pct"]),
         drift_pct=_dec(d["drift_pct"]),
-        after_pct=Decimal(d["after_pct"]),
+        after_pct=_dec(d["after_pct"]),
+        account_pct=Decimal(d.get("account_pct", d["weight_pct"])),
+        band_pct=_dec(d.get("band_pct")),
         note=d["note"],
     )
 
@@ -81,12 +83,15 @@ def _skip(d: dict[str, Any]) -> SkippedOrder:
 
 
 def plan_from_dict(d: dict[str, Any]) -> Plan:
+    """The plan `plan_to_dict` wrote. A plan stored before the pool fields existed still
+    decodes (its hash no longer matches, so execution refuses it cleanly: take a fresh one)."""
     src = d["source"]
     return Plan(
         quote_currency=d["quote_currency"],
         created_at=datetime.fromisoformat(d["created_at"]),
         source=DataSource(src["name"], datetime.fromisoformat(src["as_of"]), src["note"]),
         total_value=Decimal(d["total_value"]),
+        pool_value=Decimal(d.get("pool_value", d["total_value"])),
         lines=tuple(_line(x) for x in d["lines"]),
         orders=tuple(_order(x) for x in d["orders"]),
         skipped=tuple(_skip(x) for x in d["skipped"]),
@@ -94,5 +99,7 @@ def plan_from_dict(d: dict[str, Any]) -> Plan:
         max_drift_pct=Decimal(d["max_drift_pct"]),
         residual_drift_pct=Decimal(d["residual_drift_pct"]),
         drift_band_pct=Decimal(d["drift_band_pct"]),
+        rebalance_to=d.get("rebalance_to", "target"),
+        fraction=Decimal(d.get("fraction", "1")),
         untradable=tuple((k, Decimal(v)) for k, v in d.get("untradable", [])),
     )

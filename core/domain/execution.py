@@ -51,11 +51,15 @@ def resize_buys(
 
 
 def cash_reserve(plan: Plan) -> Decimal:
-    """The quote cash the targets keep aside (a weight on the quote currency)."""
+    """The quote cash the plan keeps: the same `fraction` of the way to its target as every
+    other pool member goes (all of it, the quote's weight of the pool, when trading to target)."""
     line = plan.line(plan.quote_currency)
     if line is None or line.target_pct is None:
         return ZERO
-    return line.target_pct / 100 * plan.total_value
+    at_target = line.target_pct / 100 * plan.pool_value
+    if plan.fraction == 1:
+        return at_target
+    return line.value + plan.fraction * (at_target - line.value)
 
 
 UNRESOLVED_STATUSES = frozenset({"intent", "sent", "unknown", "open"})

@@ -1,18 +1,20 @@
 """The planner: from a portfolio, targets and locks to a rebalance plan. Pure; time passed in.
 
-Order of work: classify holdings, value them, compare with renormalized targets, wish for
-trades, drop those too small to place, cap by MAX_ORDERS, size the sells, fund and size the
-buys from the cash above its own target plus the sells' net proceeds, and estimate the
-weights the plan leaves behind.
+Order of work: classify holdings, value the pool, compare it with the renormalized targets
+and the bands, pick how far to go (REBALANCE_TO), wish for trades, drop those too small to
+place, cap by MAX_ORDERS, size the sells, fund and size the buys from the cash above what
+the plan keeps plus the sells' net proceeds, and estimate the weights the plan leaves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 from core.domain.models import (
+    ONE,
     ZERO,
     AssetLine,
     LineStatus,
@@ -24,6 +26,7 @@ from core.domain.models import (
     SkippedOrder,
 )
 from core.domain.sizing import Wish, size, size_buys
+from core.domain.strategy import band, fraction, wanted
 from core.domain.valuation import Holding, Valuation, classify, value, weight
 from core.errors import PortfolioError
 
@@ -35,41 +38,61 @@ def make_plan(
     settings: PlanSettings,
     now: datetime,
 ) -> Plan:
-    """The plan that brings the pool back to its targets, within cash, precision and minimums."""
+    """The plan that brings the pool toward its targets, within cash, precision and minimums.
+
+    When a rebalance is due the orders go as far as REBALANCE_TO says; when none is due
+    they go all the way to target, which is what a forced rebalance trades.
+    """
     holdings = classify(portfolio, targets, locked)
     valuation = value(holdings)
     if valuation.total <= 0:
         raise PortfolioError(
             f"The portfolio is worth 0 {settings.quote_currency}: there is nothing to rebalance."
         )
-    wishes = _wishes(holdings, valuation, portfolio)
-    orders, skipped = _orders(wishes, _free_cash(holdings, valuation), settings)
-    lines = _lines(holdings, valuation, orders)
+    bands = _bands(valuation, settings)
+    members = [h for h in holdings if h.in_pool]
+    f = fraction(settings.rebalance_to, ((valuation.drift(h), bands[h.asset]) for h in members))
+    goal = wanted({h.asset: h.value for h in members}, valuation.at_target, f or ONE)
+    wishes = _wishes(holdings, goal, portfolio)
+    cash = next(h for h in holdings if h.status is LineStatus.QUOTE)
+    orders, skipped = _orders(wishes, cash.amount - goal[cash.asset], settings)
+    lines = _lines(holdings, valuation, bands, orders)
     drifts = [abs(x.drift_pct) for x in lines if x.drift_pct is not None]
-    after = [abs(d) for x in lines if x.drift_pct is not None and (d := x.after_drift_pct)]
+    after = [abs(d) for x in lines if (d := x.after_drift_pct) is not None]
     return Plan(
         quote_currency=settings.quote_currency,
         created_at=now,
         source=portfolio.market.source,
         total_value=valuation.total,
+        pool_value=valuation.pool,
         lines=lines,
         orders=tuple(orders),
         skipped=tuple(skipped),
-        rebalance_due=_due(lines, settings.drift_band_pct),
+        rebalance_due=f is not None,
         max_drift_pct=max(drifts, default=ZERO),
         residual_drift_pct=max(after, default=ZERO),
         drift_band_pct=settings.drift_band_pct,
+        rebalance_to=settings.rebalance_to.label,
+        fraction=f or ONE,
         untradable=tuple(sorted(portfolio.balances.untradable.items())),
     )
 
 
-def _wishes(holdings: Sequence[Holding], valuation: Valuation, portfolio: Portfolio) -> list[Wish]:
-    """The trades each managed holding needs, largest value first."""
+def _bands(valuation: Valuation, settings: PlanSettings) -> dict[str, Decimal]:
+    """Each pool member's band, in percentage points of the pool."""
+    relative = settings.drift_band_relative_pct
+    return {a: band(t, settings.drift_band_pct, relative) for a, t in valuation.target_pct.items()}
+
+
+def _wishes(
+    holdings: Sequence[Holding], goal: Mapping[str, Decimal], portfolio: Portfolio
+) -> list[Wish]:
+    """The trades each managed holding needs to reach its wanted value, largest value first."""
     wishes = []
     for h in holdings:
         if h.status is not LineStatus.MANAGED or h.price is None:
             continue
-        diff = valuation.wanted[h.asset] - h.value
+        diff = goal[h.asset] - h.value
         side = Side.BUY if diff > 0 else Side.SELL
         amount = diff / h.price if side is Side.BUY else _sell_amount(h, -diff, h.price)
         market, quote = portfolio.market.markets[h.asset], portfolio.market.quotes[h.asset]
@@ -83,16 +106,13 @@ def _sell_amount(h: Holding, value: Decimal, price: Decimal) -> Decimal:
     return h.amount if value >= h.value else min(value / price, h.amount)
 
 
-def _free_cash(holdings: Sequence[Holding], valuation: Valuation) -> Decimal:
-    """Cash above the quote's own target (its reserve): what buys may spend before any sell."""
-    cash = next(h for h in holdings if h.status is LineStatus.QUOTE)
-    return cash.amount - valuation.wanted[cash.asset]
-
-
 def _orders(
     wishes: Sequence[Wish], free_cash: Decimal, settings: PlanSettings
 ) -> tuple[list[PlannedOrder], list[SkippedOrder]]:
     """At most MAX_ORDERS placeable wishes, largest first, each funded in turn.
+
+    `free_cash` is the cash above what the plan keeps (the quote's wanted value, its reserve
+    at target): what buys may spend before any sell.
 
     Wishes too small to place never take a slot, and neither does a buy the cash cannot fund:
     its slot goes to the next wish, so a large buy waiting for a sell's proceeds cannot block
@@ -140,21 +160,48 @@ def _capped(wishes: Sequence[Wish], max_orders: int | None) -> list[SkippedOrder
 
 
 def _lines(
-    holdings: Sequence[Holding], valuation: Valuation, orders: Sequence[PlannedOrder]
+    holdings: Sequence[Holding],
+    valuation: Valuation,
+    bands: Mapping[str, Decimal],
+    orders: Sequence[PlannedOrder],
 ) -> tuple[AssetLine, ...]:
     after = _values_after(holdings, orders)
-    total_after = sum(after.values(), ZERO)
-    return tuple(_line(h, valuation, weight(after[h.asset], total_after)) for h in holdings)
+    pool_after = sum((after[h.asset] for h in holdings if h.in_pool), ZERO)
+    return tuple(
+        _pool_line(h, valuation, bands[h.asset], weight(after[h.asset], pool_after))
+        if h.in_pool
+        else _outside_line(h, valuation)
+        for h in holdings
+    )
 
 
-def _line(h: Holding, valuation: Valuation, after_pct: Decimal) -> AssetLine:
-    current = weight(h.value, valuation.total)
-    target = valuation.effective.get(h.asset)
-    drift = None if target is None else current - target
-    shown_target = target if target is not None else h.target
+def _pool_line(h: Holding, valuation: Valuation, band: Decimal, after_pct: Decimal) -> AssetLine:
+    """A pool member: its weight, target, drift and band as shares of the pool."""
+    return replace(
+        _outside_line(h, valuation),
+        weight_pct=valuation.weight(h),
+        target_pct=valuation.target_pct[h.asset],
+        drift_pct=valuation.drift(h),
+        after_pct=after_pct,
+        band_pct=band,
+    )
+
+
+def _outside_line(h: Holding, valuation: Valuation) -> AssetLine:
+    """A holding the rebalance leaves alone: its share of the account, never a drift."""
     note = h.note or ("" if h.price is not None else "no price: not valued")
     return AssetLine(
-        h.asset, h.status, h.amount, h.price, h.value, current, shown_target, drift, after_pct, note
+        asset=h.asset,
+        status=h.status,
+        amount=h.amount,
+        price=h.price,
+        value=h.value,
+        weight_pct=None,
+        target_pct=h.target,
+        drift_pct=None,
+        after_pct=None,
+        account_pct=weight(h.value, valuation.total),
+        note=note,
     )
 
 
@@ -170,8 +217,3 @@ def _values_after(
         amounts[o.asset] += sign * o.amount
         amounts[quote] -= sign * o.cost + o.fee
     return {a: amounts[a] * prices[a] for a in amounts}
-
-
-def _due(lines: Sequence[AssetLine], band: Decimal) -> bool:
-    """Due when any pool member (managed asset or cash) sits outside the drift band."""
-    return any(x.drift_pct is not None and abs(x.drift_pct) > band for x in lines)

@@ -1,8 +1,9 @@
 """Valuation: what each holding is worth, what it should be worth, and how far off it is.
 
-Pure functions over the domain dataclasses. Weights are percentages of the whole portfolio.
-Locked, blocked and unmanaged holdings leave the pool that is rebalanced; the targets of the
-rest are renormalized over that pool.
+Pure functions over the domain dataclasses. The pool is what a rebalance trades: the managed
+assets (in the targets, not locked, tradable) and the quote's tradable cash. Weights, targets
+and drifts are shares of the pool; locked, blocked and unmanaged holdings stay outside it and
+count only toward the whole account's value.
 """
 
 from __future__ import annotations
@@ -83,32 +84,47 @@ def _missing_reason(asset: str, portfolio: Portfolio, price: Decimal | None) -> 
 
 @dataclass(frozen=True)
 class Valuation:
-    """The whole portfolio's value and each pool member's effective target.
+    """The account's value, the pool's, and each pool member's target within the pool.
 
-    `effective` is the target as a percent of the whole portfolio; `wanted` is the value the
-    member should have, computed straight from the pool (pool × target / sum of targets) so
-    that round cases stay exact when orders are truncated to the lot size.
+    `target_pct` is the owner's target renormalized over the pool's members (the quote's
+    own target included); `at_target` is the value the member has at target, computed
+    straight from the pool (pool × target / sum of targets) so that round cases stay exact
+    when orders are truncated to the lot size.
     """
 
     total: Decimal
     pool: Decimal
-    effective: Mapping[str, Decimal]
-    wanted: Mapping[str, Decimal]
+    target_pct: Mapping[str, Decimal]
+    at_target: Mapping[str, Decimal]
+
+    def weight(self, holding: Holding) -> Decimal:
+        """A pool member's share of the pool, in percent."""
+        return weight(holding.value, self.pool)
+
+    def drift(self, holding: Holding) -> Decimal:
+        """A pool member's weight minus its target, in percentage points (0 in an empty pool)."""
+        if self.pool <= 0:
+            return ZERO
+        return self.weight(holding) - self.target_pct[holding.asset]
 
 
 def value(holdings: tuple[Holding, ...]) -> Valuation:
-    """Total value and renormalized targets (as shares of the whole portfolio)."""
+    """Total and pool value, and the targets renormalized over the pool.
+
+    When no pool member has a positive target (every target locked or blocked), the quote
+    takes the whole pool: what is managed is sold to cash, nothing is bought.
+    """
     total = sum((h.value for h in holdings), ZERO)
-    pool_members = [h for h in holdings if h.in_pool]
-    pool = sum((h.value for h in pool_members), ZERO)
-    target_sum = sum((h.target or ZERO for h in pool_members), ZERO)
-    if total <= 0 or target_sum <= 0:
-        zeros = {h.asset: ZERO for h in pool_members}
-        return Valuation(total, pool, zeros, zeros)
-    scale = pool / total / target_sum * HUNDRED
-    effective = {h.asset: (h.target or ZERO) * scale for h in pool_members}
-    wanted = {h.asset: pool * (h.target or ZERO) / target_sum for h in pool_members}
-    return Valuation(total, pool, effective, wanted)
+    members = [h for h in holdings if h.in_pool]
+    pool = sum((h.value for h in members), ZERO)
+    raw = {h.asset: h.target or ZERO for h in members}
+    target_sum = sum(raw.values(), ZERO)
+    if target_sum <= 0:
+        raw = {h.asset: HUNDRED if h.status is LineStatus.QUOTE else ZERO for h in members}
+        target_sum = HUNDRED
+    target_pct = {a: t / target_sum * HUNDRED for a, t in raw.items()}
+    at_target = {a: pool * t / target_sum for a, t in raw.items()}
+    return Valuation(total, pool, target_pct, at_target)
 
 
 def weight(amount_value: Decimal, total: Decimal) -> Decimal:

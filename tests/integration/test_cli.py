@@ -300,7 +300,10 @@ def test_lock_keeps_its_reason_and_a_locked_asset_is_left_out_of_the_plan(cli: C
     assert not row(out, "SELL", "BTC")
     assert not row(out, "BUY", "BTC")
     assert re.search(r"^BTC .*locked$", out, re.MULTILINE)
-    assert "Rebalance due: no." in out
+    # Drift is measured inside the pool: ETH is 5,000 of the 7,500 EUR not locked (66.7 %)
+    # against 30 of the 60 target points left (50 %), so +16.7 pp and a rebalance is due.
+    assert "Rebalance due: yes. ETH is +16.7 pp off its target (band ±5.0 pp)." in out
+    assert re.search(r"^BTC .* 72\.7%  locked$", out, re.MULTILINE)  # its share of the account
 
 
 def test_unlock_says_whether_there_was_a_lock_and_unlock_all_counts_them(cli: Cli) -> None:

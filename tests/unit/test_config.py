@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings, WeightSpecError, load_settings, parse_weight_spec
+from core.domain.models import RebalanceTo, Strategy
 from core.errors import ConfigError, InputError
+from core.wiring import facade_settings
 
 KEY = "kraken-key-0123456789abcdef"
 SECRET = "c3VwZXItc2VjcmV0LXByaXZhdGUta2V5LWJ5dGVz"  # base64
@@ -119,6 +121,44 @@ def test_settings_are_read_from_environment_variables(monkeypatch: pytest.Monkey
     assert settings.telegram_allowed_users == (111, 222)
     assert settings.alert_interval_minutes == 15
     assert settings.secret_values() == (KEY, SECRET, TOKEN)
+
+
+def test_rebalance_to_defaults_to_target_and_relative_bands_to_unset() -> None:
+    settings = load_settings(_env_file=None)
+
+    assert settings.rebalance_to == RebalanceTo(Strategy.TARGET)
+    assert settings.drift_band_relative_pct is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("target", RebalanceTo(Strategy.TARGET)),
+        ("Band-Edge", RebalanceTo(Strategy.BAND_EDGE)),
+        (" halfway ", RebalanceTo(Strategy.HALFWAY)),
+        ("50%", RebalanceTo(Strategy.PARTIAL, Decimal(50))),
+        ("12.5 %", RebalanceTo(Strategy.PARTIAL, Decimal("12.5"))),
+        ("100%", RebalanceTo(Strategy.PARTIAL, Decimal(100))),
+    ],
+)
+def test_rebalance_to_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, text: str, expected: RebalanceTo
+) -> None:
+    monkeypatch.setenv("REBALANCE_TO", text)
+
+    assert load_settings(_env_file=None).rebalance_to == expected
+
+
+def test_the_strategy_and_relative_bands_reach_the_planner_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REBALANCE_TO", "halfway")
+    monkeypatch.setenv("DRIFT_BAND_RELATIVE_PCT", "25")
+
+    plan = facade_settings(load_settings(_env_file=None)).plan
+
+    assert plan.rebalance_to == RebalanceTo(Strategy.HALFWAY)
+    assert plan.drift_band_relative_pct == Decimal(25)
 
 
 def test_variable_names_are_case_insensitive(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -247,6 +287,13 @@ def test_a_weight_spec_error_is_a_value_error_and_an_input_error() -> None:
         ({"log_level": "verbose"}, "LOG_LEVEL", "must be 'DEBUG', 'INFO', 'WARNING' or"),
         ({"confirm_ttl_seconds": "0"}, "CONFIRM_TTL_SECONDS", "must be greater than 0"),
         ({"database_url": "rebalance.db"}, "DATABASE_URL", "'rebalance.db' is not a"),
+        ({"rebalance_to": "edge"}, "REBALANCE_TO", "'edge' is not target, band-edge, halfway"),
+        ({"rebalance_to": "0%"}, "REBALANCE_TO", "'0%' is not a percentage above 0% and at"),
+        ({"rebalance_to": "150%"}, "REBALANCE_TO", "'150%' is not a percentage above 0%"),
+        ({"rebalance_to": "half%"}, "REBALANCE_TO", "'half%' is not a percentage above 0%"),
+        ({"drift_band_relative_pct": "0"}, "DRIFT_BAND_RELATIVE_PCT", "must be greater than 0"),
+        ({"drift_band_relative_pct": "101"}, "DRIFT_BAND_RELATIVE_PCT", "must be at most 100"),
+        ({"drift_band_relative_pct": "x"}, "DRIFT_BAND_RELATIVE_PCT", "'x' is not a number"),
     ],
 )
 def test_each_refusal_is_one_line_naming_the_variable_and_an_example(

@@ -7,14 +7,16 @@ from the plan's own lines: which assets may trade, what the cash is, what the ru
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from core.domain.models import (
+    HUNDRED,
+    ONE,
     ZERO,
     Balances,
     DataSource,
@@ -24,7 +26,9 @@ from core.domain.models import (
     PlanSettings,
     Portfolio,
     Quote,
+    RebalanceTo,
     Side,
+    Strategy,
 )
 from core.domain.planner import make_plan
 from core.errors import PortfolioError
@@ -176,6 +180,10 @@ def test_every_order_is_allowed_funded_and_valid_at_the_exchange(case: Case) -> 
     plan = plan_of(case)
     if plan is None:
         return
+    every_order_is_allowed_funded_and_valid(case, plan)
+
+
+def every_order_is_allowed_funded_and_valid(case: Case, plan: Plan) -> None:
     only_managed_tradable_assets_are_traded(case, plan)
     the_plan_never_spends_more_quote_than_it_has(case, plan)
     every_order_meets_precision_minimums_and_prices(case, plan)
@@ -290,3 +298,105 @@ def _pool_distance(case: Case, amounts: Mapping[str, Decimal]) -> Decimal:
         return sum((abs(v) for v in values.values()), ZERO)
     shares = {a: case.targets.get(a, ZERO) / target_sum for a in pool}
     return sum((abs(values[a] - shares[a] * pool_value) for a in pool), ZERO)
+
+
+# --- REBALANCE_TO and relative bands ----------------------------------------------------------
+
+
+@st.composite
+def strategy_cases(draw: st.DrawFn) -> Case:
+    """A case as above, planned with any REBALANCE_TO and, sometimes, relative bands."""
+    case = draw(cases())
+    strategy = draw(st.sampled_from(Strategy))
+    percent = Decimal(draw(st.integers(1, 100))) if strategy is Strategy.PARTIAL else HUNDRED
+    relative = draw(st.none() | st.sampled_from((Decimal(10), Decimal(25), Decimal(100))))
+    chosen = replace(
+        case.settings, rebalance_to=RebalanceTo(strategy, percent), drift_band_relative_pct=relative
+    )
+    return replace(case, settings=chosen)
+
+
+@PROPERTY
+@given(strategy_cases())
+def test_every_strategy_places_only_allowed_funded_and_valid_orders(case: Case) -> None:
+    plan = plan_of(case)
+    if plan is None:
+        return
+    every_order_is_allowed_funded_and_valid(case, plan)
+
+
+@PROPERTY
+@given(strategy_cases())
+def test_every_strategy_moves_each_asset_toward_its_target_and_never_past_it(case: Case) -> None:
+    plan = plan_of(case)
+    if plan is None:
+        return
+    the_fraction_is_in_0_1_and_follows_the_rule(case, plan)
+    the_plan_never_leaves_the_pool_further_from_its_targets(case, plan)
+    no_asset_is_pushed_past_its_target(case, plan)
+    buys_keep_the_cash_the_plan_keeps(case, plan)
+
+
+def _members(case: Case) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """Each pool member's value and value at target, from the inputs alone."""
+    held = case.portfolio.balances.tradable
+    pool = _pool(case)
+    values = {a: held.get(a, ZERO) * (case.price(a) or ZERO) for a in pool}
+    raw = {a: case.targets.get(a, ZERO) for a in pool}
+    if sum(raw.values(), ZERO) <= 0:  # nothing left with a target: cash takes the pool
+        raw = {a: HUNDRED if a == EUR else ZERO for a in pool}
+    target_sum, pool_value = sum(raw.values(), ZERO), sum(values.values(), ZERO)
+    return values, {a: pool_value * t / target_sum for a, t in raw.items()}
+
+
+def _drifts_and_bands(case: Case) -> list[tuple[Decimal, Decimal]]:
+    values, at_target = _members(case)
+    pool_value = sum(values.values(), ZERO)
+    if pool_value <= 0:
+        return []
+    plan_settings, result = case.settings, []
+    for a, v in values.items():
+        target = at_target[a] / pool_value * 100
+        relative = plan_settings.drift_band_relative_pct
+        width = plan_settings.drift_band_pct
+        if relative is not None and target > 0:
+            width = min(width, target * relative / 100)
+        result.append(((v - at_target[a]) / pool_value * 100, width))
+    return result
+
+
+def the_fraction_is_in_0_1_and_follows_the_rule(case: Case, plan: Plan) -> None:
+    assert ZERO < plan.fraction <= ONE
+    drifts = _drifts_and_bands(case)
+    assume(all(abs(abs(x) - b) > Decimal("1e-15") for x, b in drifts))  # not on an edge
+    out = [(abs(x), b) for x, b in drifts if abs(x) > b]
+    assert plan.rebalance_due is bool(out)
+    rule = case.settings.rebalance_to
+    if not out or rule.strategy is Strategy.TARGET:
+        assert plan.fraction == ONE  # nothing due: a forced plan goes to target
+    elif rule.strategy is Strategy.PARTIAL:
+        assert plan.fraction == rule.percent / 100
+    else:
+        share = ONE if rule.strategy is Strategy.BAND_EDGE else Decimal("0.5")
+        expected = max(ONE - b * share / x for x, b in out)
+        assert abs(plan.fraction - expected) < Decimal("1e-20")
+
+
+def no_asset_is_pushed_past_its_target(case: Case, plan: Plan) -> None:
+    """At valuation prices, each member ends between where it was and its target."""
+    values, at_target = _members(case)
+    amounts = _amounts_after(case.portfolio.balances.tradable, plan)
+    tolerance = case.total() * Decimal("1e-12")
+    for o in plan.orders:
+        now = amounts[o.asset] * (case.price(o.asset) or ZERO)
+        low, high = sorted((values[o.asset], at_target[o.asset]))
+        assert low - tolerance <= now <= high + tolerance, o
+
+
+def buys_keep_the_cash_the_plan_keeps(case: Case, plan: Plan) -> None:
+    """Buys never spend the cash the plan keeps: the fraction of the way to its reserve."""
+    if plan.buys:
+        cash = case.cash()
+        kept = cash + plan.fraction * (_reserve(case) - cash)
+        after = _amounts_after(case.portfolio.balances.tradable, plan)
+        assert after[EUR] >= kept - case.total() * Decimal("1e-12")
