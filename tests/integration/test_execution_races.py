@@ -33,7 +33,7 @@ async def cli(account: Account) -> AsyncIterator[Account]:
 async def in_flight(call: Awaitable[T]) -> asyncio.Task[T]:
     """Start `call` and let it run until it waits on the exchange."""
     task = asyncio.ensure_future(call)
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.2)
     assert not task.done()
     return task
 
@@ -56,7 +56,7 @@ async def test_a_plan_whose_balances_were_read_before_another_run_started_is_ref
         each.settings = replace(each.settings, cooldown_minutes=0)
     bot, cli_app = await account.restart(), await cli.restart()
     bot_plan = await bot.prepare_rebalance(OWNER)
-    account.fake.fail_next("Ticker", "delay:0.5")  # the CLI's read is slow
+    account.fake.fail_next("Ticker", "delay:1")  # the CLI's read is slow
     reading = await in_flight(cli_app.prepare_rebalance(OWNER))
     account.clock.advance(seconds=1)
     report = await bot.execute(bot_plan.plan_id, OWNER)
@@ -78,7 +78,7 @@ async def test_a_plan_read_while_another_run_was_still_running_is_refused(live: 
     cli = live.sibling()
     try:
         bot_plan = await bot.prepare_rebalance(OWNER)
-        live.fake.fail_next("AddOrder", "delay_after:0.5")  # booked at once, answered late
+        live.fake.fail_next("AddOrder", "delay_after:1")  # booked at once, answered late
         running = await in_flight(bot.execute(bot_plan.plan_id, OWNER))
         during = await cli.app.prepare_rebalance(OWNER)  # read while the run is under way
         await running
@@ -109,7 +109,7 @@ async def test_a_plan_made_after_the_last_run_ended_still_runs(
 async def test_a_lock_landing_while_a_plan_reads_prices_refuses_that_plan(
     account: Account,
 ) -> None:
-    account.fake.fail_next("Ticker", "delay:0.5")
+    account.fake.fail_next("Ticker", "delay:1")
     reading = await in_flight(account.app.prepare_rebalance(OWNER))
     assert await account.app.lock("BTC", OWNER) is True
     prepared = await reading
@@ -127,7 +127,7 @@ async def test_a_lock_landing_while_a_plan_reads_prices_refuses_that_plan(
 async def test_new_targets_landing_while_a_plan_reads_prices_refuse_that_plan(
     account: Account,
 ) -> None:
-    account.fake.fail_next("Ticker", "delay:0.5")
+    account.fake.fail_next("Ticker", "delay:1")
     reading = await in_flight(account.app.prepare_rebalance(OWNER))
     await account.app.set_targets("BTC=70,ETH=10,SOL=10,ADA=10")
     prepared = await reading
@@ -190,7 +190,7 @@ async def test_no_order_is_sent_once_the_lease_was_taken_over_during_a_wait(
 ) -> None:
     app = live.app
     prepared = await app.prepare_rebalance(OWNER)
-    live.fake.fail_next("QueryOrders", "delay:0.5")
+    live.fake.fail_next("QueryOrders", "delay:1")
     running = await in_flight(app.execute(prepared.plan_id, OWNER))
     assert live.store.force_release_lease() == prepared.plan_id  # an operator, or a takeover
     assert live.store.acquire_lease("other", live.processes.spawn(), 300)
