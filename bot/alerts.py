@@ -35,6 +35,22 @@ async def drift_job(context: Context) -> None:
     await broadcast(context.bot, subscribers(data), render_info.alert(alert, minutes))
 
 
+async def reconcile_job(context: Context) -> None:
+    """Ask the exchange again about orders whose outcome is not known yet (a lost answer, a
+    crash); tell the allowed users what was found. Never resends anything."""
+    data = context.bot_data
+    try:
+        outcomes = await data.facade.reconcile()
+    except RebalanceError as e:
+        log.warning("scheduled reconciliation failed", error=str(e))
+        return
+    resolved = [o for o in outcomes if not o.unresolved]
+    if resolved:
+        log.info("orders reconciled", orders=len(resolved))
+        users = sorted(data.config.allowed_users)
+        await broadcast(context.bot, users, render_info.reconciled(resolved))
+
+
 async def heartbeat_job(context: Context) -> None:
     """Record that the bot is alive, for `rebalance-bot healthcheck` (the Docker HEALTHCHECK)."""
     try:

@@ -44,6 +44,7 @@ HandlerCallback = Callable[[Update, Context], Any]
 FacadeFactory = Callable[[Settings], AbstractAsyncContextManager[Facade]]
 CONCURRENT_UPDATES = 8
 ALERT_FIRST_S = 60.0
+RECONCILE_EVERY_S = 60.0  # orders of unknown outcome are asked about again this often
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def build_application(
     open_facade: FacadeFactory = open_rebalancer,
     request: BaseRequest | None = None,
     alert_first_s: float = ALERT_FIRST_S,
+    reconcile_every_s: float = RECONCILE_EVERY_S,
 ) -> BotApp:
     """The Application with every handler, the drift job and the facade opened in post_init."""
     problem = startup_problem(settings)
@@ -126,6 +128,7 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     app = cast(BotApp, builder.build())  # PTB's builder types the JobQueue loosely
     _configure(app, settings, open_facade, alert_first_s)
+    _schedule_reconciliation(app, reconcile_every_s)
     return app
 
 
@@ -151,6 +154,15 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
     interval = data.config.alert_interval_s
     app.job_queue.run_repeating(alerts.drift_job, interval=interval, first=first_s, name="drift")
     app.job_queue.run_repeating(alerts.heartbeat_job, interval=60, first=0, name="heartbeat")
+
+
+def _schedule_reconciliation(app: BotApp, every_s: float) -> None:
+    """Orders whose outcome is not known yet are asked about again on a timer, not only
+    when someone next confirms a plan."""
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            alerts.reconcile_job, interval=every_s, first=every_s, name="reconcile"
+        )
 
 
 async def open_resources(app: BotApp) -> None:

@@ -27,9 +27,8 @@ ALREADY_HANDLED = "This plan is already being handled. See /history."
 OTHER_USERS_PLAN = "This plan belongs to another user: only they can confirm or cancel it."
 STOPPED = "The execution stopped unexpectedly. Check /history before trying again."
 STALE_BUTTON = "This button is no longer valid. Send /rebalance for a fresh plan."
-# Refusals that leave the plan usable by its owner: the buttons are put back.
-KEEP_BUTTONS = frozenset({"other_user", "busy"})
 # Refusals of a plan another press already dealt with: its message is left as it was.
+# Whether the buttons stay is the core's word (`plan_confirmable`), never guessed here.
 HANDLED_ELSEWHERE = frozenset({"already_used", "cancelled"})
 
 
@@ -123,6 +122,9 @@ async def _confirm(query: CallbackQuery, plan_id: str, context: Context) -> None
         return
     except RebalanceError as e:
         log.warning("execution stopped", error_type=type(e).__name__, error=str(e))
+        if _still_confirmable(plan_id, context):  # nothing was placed; it may be pressed again
+            await _keep(plan_message, plan_id, "⚠️ " + esc(messages.describe(e)), context)
+            return
         await _stopped(query, plan_message, messages.describe(e))
         return
     except Exception:  # a bug: the error handler logs it and tells the user
@@ -157,13 +159,28 @@ async def _refused(
     """Say why the plan did not run; leave or put back a message that is not ours to end."""
     log.info("plan refused", code=error.code)
     words = "⛔ " + esc(messages.refused(error))
-    if error.code not in KEEP_BUTTONS | HANDLED_ELSEWHERE:
+    if _still_confirmable(plan_id, context):
+        await _keep(plan_message, plan_id, words, context, edited=edited)
+        return
+    if error.code not in HANDLED_ELSEWHERE:
         await plan_message.show(words)
         return
-    keep = error.code in KEEP_BUTTONS
-    if keep:
-        context.bot_data.claims.discard(plan_id)
-    if edited or not keep:
-        await plan_message.restore(keep_buttons=keep)
+    await plan_message.restore(keep_buttons=False)
+    if plan_message.message is not None:
+        await reply(plan_message.message, words)
+
+
+def _still_confirmable(plan_id: str, context: Context) -> bool:
+    """The core's word on whether the plan's owner may press Confirm again."""
+    return context.bot_data.facade.plan_confirmable(plan_id)
+
+
+async def _keep(
+    plan_message: _PlanMessage, plan_id: str, words: str, context: Context, *, edited: bool = True
+) -> None:
+    """The plan stays usable: its buttons come back, and the reason is sent below it."""
+    context.bot_data.claims.discard(plan_id)
+    if edited:
+        await plan_message.restore(keep_buttons=True)
     if plan_message.message is not None:
         await reply(plan_message.message, words)

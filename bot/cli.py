@@ -12,6 +12,7 @@ import contextlib
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from bot import cli_render
 from core.config import Settings, load_settings
@@ -19,13 +20,30 @@ from core.domain.models import Plan
 from core.errors import ConfigError, ExecutionRefused, InputError, RebalanceError
 from core.facade import Rebalancer
 from core.logs import configure_logging
-from core.results import OrderOutcome
+from core.results import OrderOutcome, RunOutcome
 from core.wiring import healthcheck, open_rebalancer
 
-Command = Callable[[Rebalancer, argparse.Namespace], Awaitable[str]]
+Command = Callable[[Rebalancer, argparse.Namespace], Awaitable["str | Output"]]
 
 
 CLI_USER = "cli"
+# `rebalance` exits with these when orders were sent, so cron and scripts notice.
+EXIT_BY_OUTCOME = {
+    RunOutcome.FULL: 0,
+    RunOutcome.NOTHING: 0,
+    RunOutcome.PARTIAL: 3,
+    RunOutcome.FAILED: 4,
+    RunOutcome.UNKNOWN: 5,
+    RunOutcome.RUNNING: 5,
+}
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a command prints, and the exit code it ends with."""
+
+    text: str
+    exit_code: int = 0
 
 
 async def _check(app: Rebalancer, _: argparse.Namespace) -> str:
@@ -36,7 +54,7 @@ async def _preview(app: Rebalancer, _: argparse.Namespace) -> str:
     return cli_render.preview(await app.preview(), app.mode)
 
 
-async def _rebalance(app: Rebalancer, args: argparse.Namespace) -> str:
+async def _rebalance(app: Rebalancer, args: argparse.Namespace) -> str | Output:
     prepared = await app.prepare_rebalance(CLI_USER)
     print(cli_render.preview(prepared.plan, app.mode))
     try:
@@ -46,7 +64,7 @@ async def _rebalance(app: Rebalancer, args: argparse.Namespace) -> str:
         report = await app.execute(prepared.plan_id, CLI_USER, progress=_print_progress)
     finally:
         _withdraw_if_pending(app, prepared.plan_id)
-    return cli_render.report(report)
+    return Output(cli_render.report(report), EXIT_BY_OUTCOME[report.outcome])
 
 
 def _why_not(plan: Plan, args: argparse.Namespace) -> str:
@@ -171,10 +189,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-async def _run(settings: Settings, args: argparse.Namespace) -> str:
+async def _run(settings: Settings, args: argparse.Namespace) -> Output:
     command, _ = COMMANDS[args.command]
     async with open_rebalancer(settings) as app:
-        return await command(app, args)
+        result = await command(app, args)
+    return result if isinstance(result, Output) else Output(result)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -192,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "healthcheck":
         return healthcheck(settings)
     try:
-        print(asyncio.run(_run(settings, args)))
+        output = asyncio.run(_run(settings, args))
     except ConfigError as e:  # a setting found wrong only once the exchange was asked
         print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
         return 2
@@ -202,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as e:  # a bug: still one line unless --debug
         return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug)
-    return 0
+    print(output.text)
+    return output.exit_code
 
 
 def _fail(message: str, debug: bool) -> int:

@@ -157,19 +157,31 @@ def preview(plan: Plan, mode: str) -> str:
     )
 
 
+HISTORY = "`rebalance-bot history`"
+
+
 def report(r: ExecutionReport) -> str:
     rows = [["Side", "Asset", "Requested", "Filled", "Avg price", "Fee", "Status"]]
     rows += [_outcome_row(o) for o in r.orders]
     reasons = [f"  {o.side.value.upper()} {o.asset}: {o.reason}" for o in r.orders if o.reason]
+    head = f"Rebalance {fmt.outcome(r.outcome.value)} (plan {r.plan_id}, run {r.run_id})"
     parts = [
-        f"Rebalance {r.outcome.value} (plan {r.plan_id}, run {r.run_id}) in {r.duration_s:.1f} s",
+        f"{head} in {r.duration_s:.1f} s",
         table(rows, right=frozenset({2, 3, 4, 5})) if r.orders else "No orders were placed.",
     ]
+    if r.problem:
+        parts.insert(1, fmt.problem(r.problem, HISTORY))
     if reasons:
         parts.append("Reasons:\n" + "\n".join(reasons))
+    if r.dropped:
+        parts.append(fmt.not_bought([d.asset for d in r.dropped], [d.reason for d in r.dropped]))
+    if r.unresolved:
+        parts.append(fmt.unknown_orders(r.unresolved, HISTORY))
     parts += [
         skipped(r.skipped),
-        f"Totals: {r.succeeded} filled, {r.failed} failed, {len(r.skipped)} skipped; "
+        f"Totals: {r.succeeded} filled, {r.failed} failed, "
+        + (f"{r.unresolved} not known yet, " if r.unresolved else "")
+        + f"{len(r.skipped)} skipped; "
         f"traded {fmt.money(r.traded_value)} {r.quote_currency}, "
         f"fees {fmt.money(r.fees)} {r.quote_currency}.",
         f"Drift before: {fmt.pp(r.drift_before).lstrip('+')}; "
@@ -216,7 +228,8 @@ def stats(s: Stats) -> str:
     ]
     if s.last_run is not None:
         lines.append(
-            f"Last: {s.last_run.started_at:%Y-%m-%d %H:%M} UTC, {s.last_run.outcome.value}"
+            f"Last: {s.last_run.started_at:%Y-%m-%d %H:%M} UTC, "
+            f"{fmt.outcome(s.last_run.outcome.value)}"
         )
     if s.cooldown_ends_at is not None:
         lines.append(f"Cooldown ends: {s.cooldown_ends_at:%Y-%m-%d %H:%M} UTC")
@@ -233,7 +246,7 @@ def history(runs: Sequence[RunSummary]) -> str:
     blocks = []
     for run in runs:
         head = (
-            f"#{run.run_id} {run.started_at:%Y-%m-%d %H:%M} UTC {run.outcome.value}: "
+            f"#{run.run_id} {run.started_at:%Y-%m-%d %H:%M} UTC {fmt.outcome(run.outcome.value)}: "
             f"traded {fmt.money(run.traded_value)}, fees {fmt.money(run.fees)}, "
             f"drift {fmt.pp(run.drift_before).lstrip('+')} -> "
             f"{fmt.pp(run.drift_after).lstrip('+')}"

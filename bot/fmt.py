@@ -70,3 +70,44 @@ def pool_note(total: Decimal, pool: Decimal, quote: str) -> str:
     if pool == total:
         return ""
     return f"rebalanced pool: {money(pool)} {quote}"
+
+
+OUTCOME_WORDS = {"unknown": "outcome not known yet"}  # the others read as they are
+
+
+def outcome(value: str) -> str:
+    """A run's outcome as history shows it: 'full', 'partial', 'outcome not known yet'."""
+    return OUTCOME_WORDS.get(value, value)
+
+
+def unknown_orders(count: int, history: str) -> str:
+    """What an order of unknown outcome means, and what happens next (`history`: the front
+    end's own command, '/history' or '`rebalance-bot history`'; "" inside the history)."""
+    see = f"; see {history}" if history else ""
+    if count == 1:
+        return (
+            "1 order's outcome is not known yet: it may have been placed; "
+            f"it will be checked again automatically{see}."
+        )
+    return (
+        f"{count} orders' outcomes are not known yet: they may have been placed; "
+        f"they will be checked again automatically{see}."
+    )
+
+
+PROBLEMS = {
+    "storage": "The database failed during the rebalance",
+    "internal": "An internal error stopped the rebalance",
+}
+
+
+def problem(code: str, history: str) -> str:
+    """A run cut short after orders may have gone out: never 'nothing was changed'."""
+    what = PROBLEMS.get(code, "The rebalance stopped early")
+    return f"{what}: orders may have been placed; see {history}. Nothing is sent twice."
+
+
+def not_bought(assets: list[str], reasons: list[str]) -> str:
+    """Planned buys the re-sizing dropped: 'Not bought: ETH, SOL (below ...)'."""
+    why = "; ".join(dict.fromkeys(reasons))
+    return f"Not bought: {', '.join(assets)} ({why})."

@@ -22,13 +22,14 @@ _NOTE_MARK = {
     LineStatus.BLOCKED: "⛔",
     LineStatus.UNMANAGED: "➖",
 }
-_STATUS_MARK = {"filled": "✅", "partial": "⚠️"}
+_STATUS_MARK = {"filled": "✅", "partial": "⚠️", "unknown": "⏳", "sent": "⏳", "open": "⏳"}
 _OUTCOME_TITLE = {
     RunOutcome.FULL: "✅ Rebalance done",
     RunOutcome.PARTIAL: "⚠️ Rebalance done in part",
     RunOutcome.FAILED: "❌ Rebalance failed: no order filled",
     RunOutcome.NOTHING: "Nothing to rebalance",
     RunOutcome.RUNNING: "⏳ Rebalance still running",
+    RunOutcome.UNKNOWN: "⏳ Rebalance outcome not known yet",
 }
 # The status line left under a confirmed plan, above the report.
 _DONE_STATUS = {
@@ -37,6 +38,7 @@ _DONE_STATUS = {
     RunOutcome.FAILED: "Failed: no order filled; the report is below.",
     RunOutcome.NOTHING: "Nothing to execute: the report is below.",
     RunOutcome.RUNNING: "Still running: the report is below.",
+    RunOutcome.UNKNOWN: "Outcome not known yet: the report is below.",
 }
 
 
@@ -262,9 +264,16 @@ def report(result: ExecutionReport, mode: str) -> str:
     quote = result.quote_currency
     title = _OUTCOME_TITLE.get(result.outcome, esc(result.outcome.value))
     lines = [f"<b>{title}</b> · {esc(mode)} mode"]
+    if result.problem:
+        lines.append("⚠️ " + esc(fmt.problem(result.problem, "/history")))
     lines += [order_line(o, quote) for o in result.orders]
-    if result.skipped:
-        lines.append(f"Skipped: {len(result.skipped)} (see /history).")
+    if result.dropped:
+        assets = [d.asset for d in result.dropped]
+        lines.append(esc(fmt.not_bought(assets, [d.reason for d in result.dropped])))
+    if result.unresolved:
+        lines.append("⏳ " + esc(fmt.unknown_orders(result.unresolved, "/history")))
+    if len(result.skipped) > len(result.dropped):
+        lines.append(f"Skipped: {len(result.skipped) - len(result.dropped)} (see /history).")
     traded = f"{fmt.money(result.traded_value)} {quote}"
     drift = f"{points(result.drift_before)} → {points(result.drift_after)}"
     lines += [

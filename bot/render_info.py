@@ -90,7 +90,8 @@ def targets(weights: Mapping[str, Decimal], title: str = "Target weights") -> st
 
 
 def _counts(stats: Stats) -> str:
-    parts = [f"{n} {esc(outcome)}" for outcome, n in sorted(stats.runs_by_outcome.items()) if n]
+    counts = sorted(stats.runs_by_outcome.items())
+    parts = [f"{n} {esc(fmt.outcome(outcome))}" for outcome, n in counts if n]
     return f"Rebalances: {stats.runs}" + (f" ({', '.join(parts)})" if parts else "")
 
 
@@ -110,7 +111,8 @@ def stats(s: Stats) -> str:
         lines.append(table(rows, right=frozenset({1})))
     if s.last_run is not None:
         lines.append(
-            f"Last run: {esc(when(s.last_run.started_at))}, {esc(s.last_run.outcome.value)}"
+            f"Last run: {esc(when(s.last_run.started_at))}, "
+            f"{esc(fmt.outcome(s.last_run.outcome.value))}"
         )
     if s.cooldown_ends_at is not None:
         lines.append(f"Cooldown until {esc(when(s.cooldown_ends_at))}")
@@ -128,10 +130,14 @@ def history(runs: Sequence[RunSummary], quote: str) -> str:
 
 
 def _run(run: RunSummary, quote: str) -> str:
-    head = f"#{run.run_id} {esc(when(run.started_at))}: <b>{esc(run.outcome.value)}</b>"
+    head = (
+        f"#{run.run_id} {esc(when(run.started_at))}: <b>{esc(fmt.outcome(run.outcome.value))}</b>"
+    )
     money = f"traded {fmt.money(run.traded_value)} {quote}, fees {fmt.money(run.fees)} {quote}"
     body = f"{esc(money)}, drift {esc(points(run.drift_before))} → {esc(points(run.drift_after))}"
     lines = [head, body] + [_order_brief(o) for o in run.orders]
+    if any(o.unresolved for o in run.orders):
+        lines.append(esc(fmt.unknown_orders(sum(o.unresolved for o in run.orders), "")))
     return "\n".join(lines)
 
 
@@ -167,3 +173,14 @@ def check_failing(words: str) -> str:
         f"⚠️ My scheduled drift checks keep failing: {esc(words)}\n"
         "I'll keep trying and won't repeat this."
     )
+
+
+def reconciled(orders: Sequence[OrderOutcome]) -> str:
+    """What a later look at the exchange found of orders whose outcome was not known."""
+    lines = [
+        f"🔎 <b>Checked again</b>: {esc(fmt.plural(len(orders), 'order'))} of an earlier "
+        "rebalance, now known:"
+    ]
+    lines += [_order_brief(o) for o in orders]
+    lines.append("See /history.")
+    return "\n".join(lines)

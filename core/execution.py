@@ -165,6 +165,8 @@ class Execution:
             await self._trade(desk, run, market)
         except Exception as e:  # after the run started, orders may be out: never "nothing changed"
             return await self._interrupted(desk, run, e)
+        if desk.storage_failed:
+            run.problem, run.detail = "storage", "the order journal could not be written"
         run.after = await self._drift_after()
         return await self._finish(run, desk.outcomes())
 

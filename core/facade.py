@@ -158,14 +158,13 @@ class Rebalancer:
         record = self.store.get_plan(plan_id)
         return None if record is None else record.user_id
 
-    def plan_confirmable(self, plan_id: str, user_id: str) -> bool:
-        """Whether `user_id` may still confirm `plan_id` (pending, theirs, unexpired): what a
+    def plan_confirmable(self, plan_id: str) -> bool:
+        """Whether the owner of `plan_id` may still confirm it (pending, unexpired): what a
         front end asks after a refusal or failure, to keep or remove the buttons."""
         record = self.store.get_plan(plan_id)
         return (
             record is not None
             and record.status is PlanStatus.PENDING
-            and record.user_id == user_id
             and record.expires_at > self.clock()
         )
 

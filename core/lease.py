@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
@@ -26,15 +26,26 @@ HEARTBEATS_PER_STALE_AGE = 5  # a lease is refreshed this many times within its 
 
 @dataclass(frozen=True)
 class LeaseTerms:
-    """How this process takes leases: who it is, when a lease is stale, who is dead."""
+    """How this process takes leases: who it is, when a lease is stale, who is dead.
+
+    `held` is what this process holds right now: a lease row in its own name for anything
+    else was left behind (its release failed, the database being down) and is taken back.
+    """
 
     owner: LeaseOwner
     stale_seconds: float
     is_dead: Callable[[LeaseOwner], bool]
+    held: set[str] = field(default_factory=set)
 
     @property
     def heartbeat_seconds(self) -> float:
         return self.stale_seconds / HEARTBEATS_PER_STALE_AGE
+
+    def abandoned(self, holder: str, owner: LeaseOwner) -> bool:
+        """Whether the lease `holder` holds for `owner` has nobody behind it any more."""
+        if owner.token == self.owner.token:
+            return holder not in self.held
+        return self.is_dead(owner)
 
 
 class Lease:
@@ -68,9 +79,10 @@ class Lease:
 @asynccontextmanager
 async def held_lease(store: Store, holder: str, terms: LeaseTerms) -> AsyncIterator[Lease | None]:
     """The lease for `holder` while the block runs, refreshed by a heartbeat; None if taken."""
-    if not store.acquire_lease(holder, terms.owner, terms.stale_seconds, terms.is_dead):
+    if not store.acquire_lease(holder, terms.owner, terms.stale_seconds, terms.abandoned):
         yield None
         return
+    terms.held.add(holder)
     lease = Lease(store, holder, terms)
     beat = asyncio.create_task(lease.heartbeat(), name=f"lease-heartbeat-{holder}")
     try:
@@ -79,6 +91,7 @@ async def held_lease(store: Store, holder: str, terms: LeaseTerms) -> AsyncItera
         beat.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await beat
+        terms.held.discard(holder)
         _release(store, lease)
 
 

@@ -95,6 +95,7 @@ class OrderDesk:
         self.confirm_delays = confirm_delays
         self.known: dict[str, OrderOutcome] = {}  # what is known of each order, in send order
         self.sent_any = False  # whether any order may have reached the exchange
+        self.storage_failed = False  # the journal could not follow: nothing more is sent
         self._halt_reason = ""
 
     def halt(self, reason: str) -> None:
@@ -132,11 +133,14 @@ class OrderDesk:
 
     async def _journaled(self, request: OrderRequest) -> bool:
         """Commit the intent; if the database cannot, the order is not sent, nor any after."""
+        if self.storage_failed:  # known not to answer: not sent, and not tried again
+            self.known[request.client_id] = _planned(request, "rejected", self._halt_reason)
+            return False
         try:
             await local_write(lambda: self._intent(request))
         except StorageError as e:
             log.error("order.intent_failed", client_order_id=request.client_id, error=str(e))
-            self.halt(JOURNAL_FAILED)
+            self._storage_failure(JOURNAL_FAILED)
             self.known[request.client_id] = _planned(request, "rejected", JOURNAL_FAILED)
             return False
         return True
@@ -176,11 +180,13 @@ class OrderDesk:
             await local_write(lambda: apply_result(self.store, cid, result, self.clock()))
         except StorageError as e:
             log.error("order.journal_failed_after_answer", client_order_id=cid, error=str(e))
-            self.halt("not sent: the database failed after an earlier order was placed")
+            self._storage_failure("not sent: the database failed after an earlier order was placed")
 
     async def _record(self, cid: str, status: JournalStatus, error: str | None = None) -> None:
         """A status change of `cid`, retried as a local write; remembered even if it fails."""
         self.known[cid] = _with_status(self.known[cid], status.value, error)
+        if self.storage_failed:
+            return
 
         def write() -> JournalEntry:
             return self.store.journal_update(cid, status=status, error=error, now=self.clock())
@@ -189,7 +195,11 @@ class OrderDesk:
             await local_write(write)
         except StorageError as e:
             log.error("order.journal_failed", client_order_id=cid, error=str(e))
-            self.halt("not sent: the database failed during this rebalance")
+            self._storage_failure("not sent: the database failed during this rebalance")
+
+    def _storage_failure(self, reason: str) -> None:
+        self.storage_failed = True
+        self.halt(reason)
 
 
 def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:

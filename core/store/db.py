@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,11 @@ MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "alembic"
 SCHEMA_HEAD = "0003"
 
 
-def make_engine(url: str) -> Engine:
-    """An Engine for `url`; for a SQLite file, the file exists (mode 0600) before it opens."""
+def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
+    """An Engine for `url`; for a SQLite file, the file exists (mode 0600) before it opens.
+
+    `busy_timeout_ms`: how long a SQLite write waits for another connection's lock.
+    """
     parsed = _parse(url)
     if parsed.get_backend_name() != "sqlite":
         return _create(parsed, pool_pre_ping=True)
@@ -40,7 +44,7 @@ def make_engine(url: str) -> Engine:
     if path is not None:
         _prepare_file(path)
     engine = _create(parsed)
-    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "connect", partial(_on_sqlite_connect, busy_timeout_ms=busy_timeout_ms))
     event.listen(engine, "begin", _on_sqlite_begin)
     return engine
 
@@ -192,12 +196,12 @@ def _prepare_file(path: Path) -> None:
         raise StorageError(f"cannot create the database file {path}: {e.strerror}") from e
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
     """Per connection: WAL, a busy timeout, foreign keys; SQLAlchemy emits BEGIN itself."""
     dbapi_connection.isolation_level = None  # stop sqlite3's own (legacy) BEGIN handling
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:

@@ -21,7 +21,7 @@ from core.store.tables import ExecutionLeaseRow
 LEASE_ID = 1
 
 
-def _never(_: LeaseOwner) -> bool:
+def _never(_holder: str, _owner: LeaseOwner) -> bool:
     """No liveness information: only staleness frees a lease."""
     return False
 
@@ -32,18 +32,19 @@ class LeaseStore(StoreBase):
         holder: str,
         owner: LeaseOwner,
         stale_seconds: float,
-        is_dead: Callable[[LeaseOwner], bool] = _never,
+        abandoned: Callable[[str, LeaseOwner], bool] = _never,
     ) -> bool:
         """Take the account's one lease for `holder` (a plan id, or "reconcile"); False if
         someone else holds it.
 
         A lease is taken over when free, when not refreshed for `stale_seconds` by the
-        database's clock, or when `is_dead(owner)` says its process is gone (a restart on
-        the same host). The takeover is a compare-and-set on what was read.
+        database's clock, or when `abandoned(holder, owner)` says nobody is behind it any
+        more (its process died: a restart on the same host). The takeover is a
+        compare-and-set on what was read.
         """
         with self._unit() as session:
             now, lease = self._now(session), _lease(session)
-            if not _takeable(lease, now, stale_seconds, is_dead):
+            if not _takeable(lease, now, stale_seconds, abandoned):
                 return False
             statement = _same_lease(lease).values(
                 plan_id=holder, acquired_at=now, refreshed_at=now, **_owner_columns(owner)
@@ -113,7 +114,7 @@ def _takeable(
     lease: ExecutionLeaseRow,
     now: datetime,
     stale_seconds: float,
-    is_dead: Callable[[LeaseOwner], bool],
+    abandoned: Callable[[str, LeaseOwner], bool],
 ) -> bool:
     if lease.plan_id is None:
         return True
@@ -121,7 +122,7 @@ def _takeable(
     if refreshed is None or refreshed < now - timedelta(seconds=stale_seconds):
         return True
     owner = _owner(lease)
-    return owner is not None and is_dead(owner)
+    return owner is not None and abandoned(lease.plan_id, owner)
 
 
 def _same_lease(lease: ExecutionLeaseRow) -> Update:

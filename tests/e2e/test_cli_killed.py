@@ -39,19 +39,24 @@ async def until(condition: Callable[[], bool], timeout: float = 60) -> None:  # 
         await asyncio.sleep(0.05)
 
 
+async def killed_after_its_first_order(kraken: FakeKraken, env: dict[str, str]) -> None:
+    """A `rebalance --yes` process SIGKILLed once its first order reached Kraken."""
+    kraken.fail_next("AddOrder", "delay_after:60")  # booked at once, answered much later
+    doomed = await asyncio.create_subprocess_exec(
+        CLI, "rebalance", "--yes", env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+    await until(lambda: len(kraken.orders) == 1)
+    doomed.kill()  # SIGKILL: no cleanup, no answer read, the lease never given back
+    await doomed.wait()
+
+
 async def test_a_cli_killed_between_send_and_answer_is_reconciled_at_the_next_start(
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "db.sqlite"
     async with FakeKraken() as kraken:
-        kraken.fail_next("AddOrder", "delay_after:60")  # booked at once, answered much later
         env = cli_env(kraken, db)
-        doomed = await asyncio.create_subprocess_exec(
-            CLI, "rebalance", "--yes", env=env, stdout=asyncio.subprocess.DEVNULL
-        )
-        await until(lambda: len(kraken.orders) == 1)
-        doomed.kill()  # SIGKILL: no cleanup, no answer read
-        await doomed.wait()
+        await killed_after_its_first_order(kraken, env)
 
         store = Store(make_engine(f"sqlite:///{db}"))
         (sent,) = store.journal_unresolved()
@@ -71,5 +76,26 @@ async def test_a_cli_killed_between_send_and_answer_is_reconciled_at_the_next_st
         assert kraken.count("AddOrder") == 1  # found by its client id, never sent again
         (run,) = store.history(5)
         assert run.outcome is RunOutcome.PARTIAL  # the orders after the crash never went out
+        assert b"partial" in out
+        store.close()
+
+
+async def test_a_restart_right_after_the_kill_reconciles_at_once_without_waiting_for_the_lease(
+    tmp_path: Path,
+) -> None:
+    """The supervisor restarts at once; the lease (300 s stale age) is its dead
+    predecessor's on this host: taken over at once, the order found, nothing resent."""
+    db = tmp_path / "db.sqlite"
+    async with FakeKraken() as kraken:
+        env = cli_env(kraken, db) | {"LEASE_STALE_SECONDS": "300"}
+        await killed_after_its_first_order(kraken, env)
+        restarted = await asyncio.create_subprocess_exec(
+            CLI, "history", env=env, stdout=asyncio.subprocess.PIPE
+        )
+        out, _ = await restarted.communicate()
+        store = Store(make_engine(f"sqlite:///{db}"))
+        assert store.journal_unresolved() == []
+        assert store.lease_holder() is None
+        assert kraken.count("AddOrder") == 1
         assert b"partial" in out
         store.close()

@@ -8,17 +8,17 @@ import itertools
 from core.store.records import LeaseOwner
 
 HOST, BOOT = "testhost", "boot-1"
+_PIDS = itertools.count(1000)  # unique across every table, as real tokens are
 
 
 class FakeProcesses:
     """A host's process table: who was started, and who has died since."""
 
     def __init__(self) -> None:
-        self._pids = itertools.count(1000)
         self._dead: set[str] = set()
 
     def spawn(self, host: str = HOST) -> LeaseOwner:
-        pid = next(self._pids)
+        pid = next(_PIDS)
         return LeaseOwner(host=host, pid=pid, boot=BOOT, token=f"token-{pid}")
 
     def kill(self, owner: LeaseOwner) -> None:

@@ -76,6 +76,7 @@ class Account:
     timeout_s: float = 2
     time: FakeTime = field(default_factory=FakeTime)
     processes: FakeProcesses = field(default_factory=FakeProcesses)
+    busy_timeout_ms: int = 5000  # how long a write waits for another connection's lock
     process: LeaseOwner | None = None  # this "process"'s identity for leases, once open
     _app: Rebalancer | None = None
     _source: KrakenExchange | None = None  # paper-priced: the public client PaperExchange uses
@@ -99,7 +100,7 @@ class Account:
     def open(self) -> Rebalancer:
         """Build the Rebalancer as `open_rebalancer` does, without reconciling: a new
         process lifetime (leases are timed by the database's clock, as in production)."""
-        store = Store(make_engine(self.url))
+        store = Store(make_engine(self.url, busy_timeout_ms=self.busy_timeout_ms))
         store.seed_targets_if_empty(TARGETS, self.clock())
         mode = "live" if self.mode == "live" else "paper"
         settings = replace(self.settings, mode=mode)

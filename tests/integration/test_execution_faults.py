@@ -20,6 +20,7 @@ from core.errors import ExchangeError, ExecutionRefused
 from core.facade import Rebalancer
 from core.orders import new_client_order_id
 from core.results import ExecutionReport, OrderOutcome, RunOutcome
+from core.store.db import make_engine
 from core.store.records import JournalEntry, JournalStatus, LeaseOwner
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
@@ -377,3 +378,57 @@ async def test_a_run_whose_lost_order_is_found_later_gets_its_totals_and_outcome
     assert run.traded_value == sum((o.cost for o in run.orders), Decimal(0))
     assert run.traded_value > report.traded_value  # the found sell now counts
     assert live.fake.count("AddOrder") == len(report.orders)
+
+
+# -- orders of unknown mode, from before revision 0003 -----------------------------------------
+
+
+def as_before_0003(account: Account, client_id: str) -> None:
+    """What migration 0003 leaves of an unresolved order of a live plan made before 0002:
+    no mode of its own, its plan and run labelled paper."""
+    engine = make_engine(account.url)
+    with engine.begin() as connection:
+        plan_id = connection.exec_driver_sql(
+            f"SELECT plan_id FROM journal WHERE client_order_id = '{client_id}'"
+        ).scalar_one()
+        connection.exec_driver_sql(
+            f"UPDATE journal SET mode = NULL WHERE client_order_id = '{client_id}'"
+        )
+        connection.exec_driver_sql(f"UPDATE plans SET mode = 'paper' WHERE id = '{plan_id}'")
+        connection.exec_driver_sql(f"UPDATE runs SET mode = 'paper' WHERE plan_id = '{plan_id}'")
+    engine.dispose()
+
+
+async def test_a_live_process_decides_an_order_of_unknown_mode_and_labels_it_live(
+    live: Account,
+) -> None:
+    order = await dying_run(live)
+    live.store.journal_update(order.client_id, status=JournalStatus.SENT, now=live.clock())
+    sender = live.kraken_client()
+    await sender.place_order(order)
+    await sender.close()
+    as_before_0003(live, order.client_id)
+
+    app = await restarted(live)
+    (resolved,) = await app.reconcile()
+
+    assert (resolved.status, resolved.client_order_id) == ("filled", order.client_id)
+    assert entry(live, order.client_id).mode == "live"
+    (run,) = live.store.history(5, mode="live")
+    assert run.outcome is RunOutcome.PARTIAL and live.store.history(5, mode="paper") == []
+    assert live.fake.count("AddOrder") == 1
+
+
+async def test_a_paper_process_leaves_an_order_of_unknown_mode_alone(paper: Account) -> None:
+    prepared = await paper.app.prepare_rebalance(OWNER)
+    store, now = paper.store, paper.clock()
+    run_id = store.start_run(prepared.plan_id, OWNER, Decimal(1), now, mode="paper")
+    sell = prepared.plan.sells[0]
+    store.journal_intent(
+        prepared.plan_id, run_id, "legacy-1", sell.symbol, sell.side, sell.amount, now, mode="paper"
+    )
+    as_before_0003(paper, "legacy-1")
+    paper.clock.advance(minutes=SETTLE_AND_STALE)
+
+    assert await paper.app.reconcile() == ()  # it may have been a live order: not paper's
+    assert entry(paper, "legacy-1").status is JournalStatus.INTENT

@@ -364,3 +364,82 @@ def test_downgrading_a_database_with_runs_to_base_drops_everything(url: str) -> 
 
     assert table_names(url) == {"alembic_version"}
     assert current_revision(url) is None
+
+
+# -- 0003: plans record what they saw; orders and fills their mode; lease owners ---------------
+AT_0002 = (
+    # a paper plan whose order the paper book holds
+    "INSERT INTO plans (id, user_id, created_at, expires_at, status, content_hash, prices_json,"
+    " payload_json, mode) VALUES ('paper-plan', '1', '2026-01-12 12:00:00',"
+    " '2026-01-12 12:02:00', 'executed', 'ab', '{}', '{}', 'paper')",
+    "INSERT INTO paper_orders (exchange_order_id, client_order_id, symbol, side, state, amount,"
+    " filled, cost, fee, created_at, reason) VALUES ('OPAPER-1', 'c-paper', 'BTC/EUR', 'sell',"
+    " 'filled', '0.1', '0.1', '4000', '16', '2026-01-12 12:00:10', '')",
+    "INSERT INTO journal (plan_id, client_order_id, symbol, side, amount, status,"
+    " exchange_order_id, filled_amount, cost, fee, created_at, updated_at) VALUES ('paper-plan',"
+    " 'c-paper', 'BTC/EUR', 'sell', '0.1', 'filled', 'OPAPER-1', '0.1', '4000', '16',"
+    " '2026-01-12 12:00:05', '2026-01-12 12:00:10')",
+    "INSERT INTO fills (client_order_id, exchange_order_id, symbol, side, amount, price, cost,"
+    " fee, fee_currency, filled_at) VALUES ('c-paper', 'OPAPER-1', 'BTC/EUR', 'sell', '0.1',"
+    " '40000', '4000', '16', 'EUR', '2026-01-12 12:00:10')",
+    # a live plan from before 0002, labelled paper by it: one order filled, one unresolved
+    "INSERT INTO plans (id, user_id, created_at, expires_at, status, content_hash, prices_json,"
+    " payload_json, mode) VALUES ('old-live', '1', '2026-01-11 12:00:00',"
+    " '2026-01-11 12:02:00', 'confirmed', 'ab', '{}', '{}', 'paper')",
+    "INSERT INTO journal (plan_id, client_order_id, symbol, side, amount, status,"
+    " exchange_order_id, filled_amount, cost, fee, created_at, updated_at) VALUES ('old-live',"
+    " 'c-kraken', 'ETH/EUR', 'buy', '1', 'filled', 'OKRAKEN-1', '1', '2500', '10',"
+    " '2026-01-11 12:00:05', '2026-01-11 12:00:10')",
+    "INSERT INTO journal (plan_id, client_order_id, symbol, side, amount, status,"
+    " filled_amount, cost, fee, created_at, updated_at) VALUES ('old-live', 'c-lost',"
+    " 'BTC/EUR', 'sell', '0.1', 'sent', '0', '0', '0', '2026-01-11 12:00:05',"
+    " '2026-01-11 12:00:05')",
+    "INSERT INTO fills (client_order_id, exchange_order_id, symbol, side, amount, price, cost,"
+    " fee, fee_currency, filled_at) VALUES ('c-kraken', 'OKRAKEN-1', 'ETH/EUR', 'buy', '1',"
+    " '2500', '2500', '10', 'EUR', '2026-01-11 12:00:10')",
+)
+
+
+def database_at_0002(url: str) -> None:
+    upgrade(url, "0002")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for sql in AT_0002:
+            connection.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def test_upgrading_to_0003_labels_each_order_and_fill_by_the_evidence(url: str) -> None:
+    database_at_0002(url)
+
+    upgrade(url)
+
+    assert rows(url, "SELECT client_order_id, mode FROM journal ORDER BY id") == [
+        ("c-paper", "paper"),  # the paper book holds it
+        ("c-kraken", "live"),  # an exchange id the paper book never issued
+        ("c-lost", None),  # unresolved, no evidence: a live process decides it
+    ]
+    assert rows(url, "SELECT exchange_order_id, mode FROM fills ORDER BY id") == [
+        ("OPAPER-1", "paper"),
+        ("OKRAKEN-1", "live"),
+    ]
+    assert rows(url, "SELECT value FROM kv WHERE key = 'config.version'") == [("1",)]
+    store = Store(make_engine(url))
+    try:
+        assert [e.client_order_id for e in store.journal_unresolved("paper")] == []
+        assert [e.client_order_id for e in store.journal_unresolved("live")] == ["c-lost"]
+        assert store.config_version() == 1
+    finally:
+        store.close()
+
+
+def test_downgrading_from_0003_to_0002_keeps_the_rows(url: str) -> None:
+    database_at_0002(url)
+    upgrade(url)
+
+    downgrade(url, "0002")
+
+    assert current_revision(url) == "0002"
+    assert "mode" not in column_names(url, "journal") | column_names(url, "fills")
+    assert rows(url, "SELECT count(*) FROM journal") == [(3,)]
+    assert rows(url, "SELECT count(*) FROM kv WHERE key = 'config.version'") == [(0,)]

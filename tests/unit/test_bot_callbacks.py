@@ -72,7 +72,7 @@ async def test_a_double_tap_is_answered_without_a_second_execution() -> None:
     assert methods == ["answerCallbackQuery"]
 
 
-@pytest.mark.parametrize("code", ["expired", "cooldown", "prices_moved", "unknown_plan"])
+@pytest.mark.parametrize("code", ["expired", "prices_moved", "unknown_plan", "changed", "stale"])
 async def test_a_refused_plan_says_why_and_loses_its_buttons(code: str) -> None:
     refusal = ExecutionRefused(f"Refused because {code}. Nothing was placed.", code=code)
     async with offline_bot(FakeFacade(refusal=refusal)) as bot:
@@ -108,8 +108,11 @@ async def test_a_press_on_a_plan_handled_before_leaves_its_message_as_it_was(cod
     assert f"was {code}" in note
 
 
-async def test_a_busy_refusal_keeps_the_plan_usable() -> None:
-    refusal = ExecutionRefused("Another rebalance is running right now.", code="busy")
+@pytest.mark.parametrize("code", ["busy", "cooldown"])
+async def test_a_refusal_that_leaves_the_plan_pending_keeps_it_usable(code: str) -> None:
+    """The core keeps the plan pending (it may run once the other run or the cooldown is
+    over), so the bot puts the buttons back: the two agree."""
+    refusal = ExecutionRefused("Another rebalance is running right now.", code=code)
     facade = FakeFacade(refusal=refusal)
     async with offline_bot(facade) as bot:
         await bot.app.process_update(press_update(bot.app, "c:plan-1"))

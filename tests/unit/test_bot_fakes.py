@@ -24,7 +24,7 @@ from bot.state import BotApp
 from core.config import Settings
 from core.domain.models import Plan, Side
 from core.domain.planner import make_plan
-from core.errors import ExecutionRefused, InputError
+from core.errors import ExchangeError, ExecutionRefused, InputError
 from core.execution import Progress
 from core.results import (
     DriftAlert,
@@ -166,6 +166,9 @@ def press_update(
     return Update.de_json({"update_id": next(_update_ids), "callback_query": query}, app.bot)
 
 
+STILL_PENDING_AFTER = frozenset({"busy", "other_user", "cooldown"})  # refusals keep the plan
+
+
 @dataclass
 class FakeFacade:
     """An in-memory stand-in with the `bot.state.Facade` shape; records every call."""
@@ -184,6 +187,8 @@ class FakeFacade:
     mode: str = "paper"
     quote: str = "EUR"
     outcome: RunOutcome = RunOutcome.FULL  # what execute() reports
+    confirmable: bool | None = None  # what plan_confirmable() says (None: as the core would)
+    reconciled: tuple[OrderOutcome, ...] = ()  # what reconcile() resolves
 
     def _call(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -222,6 +227,18 @@ class FakeFacade:
 
     def plan_owner(self, plan_id: str) -> str | None:
         return None  # unknown here: the (fake) execute/cancel decide, as for a lost plan
+
+    def plan_confirmable(self, plan_id: str) -> bool:
+        """As the core says after each refusal: the plan is still pending after these."""
+        if self.confirmable is not None:
+            return self.confirmable
+        if self.refusal is not None:
+            return self.refusal.code in STILL_PENDING_AFTER
+        return isinstance(self.failure, ExchangeError)
+
+    async def reconcile(self) -> tuple[OrderOutcome, ...]:
+        self._call("reconcile")
+        return self.reconciled
 
     def cancel(self, plan_id: str, user_id: str) -> None:
         self._call("cancel", plan_id, user_id)
