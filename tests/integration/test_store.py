@@ -431,6 +431,36 @@ def test_concurrent_lease_requests_let_exactly_one_in(url: str) -> None:
         s.close()
 
 
+# --- Units of work side by side ---------------------------------------------------------------
+def test_targets_replaced_by_two_processes_at_once_are_one_whole_set_never_a_mix(
+    url: str,
+) -> None:
+    stores = [reopen(url), reopen(url)]
+    sets = [{"BTC": Decimal(60), "ETH": Decimal(40)}, {"SOL": Decimal(70), "ADA": Decimal(30)}]
+
+    for _ in range(10):
+        results = in_threads(2, lambda i: stores[i].set_targets(sets[i], NOW))
+
+        assert results == [None, None]
+        assert stores[0].get_targets() in sets
+    for s in stores:
+        s.close()
+
+
+def test_a_new_key_written_by_four_processes_at_once_is_stored_without_an_error(
+    url: str,
+) -> None:
+    stores = [reopen(url) for _ in range(4)]
+
+    for key in ("a", "b", "c", "d", "e"):
+        results = in_threads(4, lambda i, key=key: stores[i].kv_set(key, str(i), NOW))
+
+        assert results == [None] * 4
+        assert stores[0].kv_get(key) in {"0", "1", "2", "3"}
+    for s in stores:
+        s.close()
+
+
 # --- Journal ----------------------------------------------------------------------------
 def test_an_intent_is_recorded_before_sending(store: Store) -> None:
     store.add_plan(a_plan())
