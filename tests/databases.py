@@ -2,7 +2,7 @@
 
 Tests marked `both_engines` run once per engine (ids `[sqlite]` and `[postgres]`), each on a
 database of its own: a copy of a migrated SQLite file, or a PostgreSQL database created
-from a migrated template (`CREATE DATABASE ... TEMPLATE`, a file copy inside the server).
+from a migrated template (`CREATE DATABASE ... TEMPLATE`: the server copies it, no migration runs).
 
 The PostgreSQL half needs a server: TEST_POSTGRES_URL names one, as a SQLAlchemy URL whose
 user may create databases (`bash .ci/run` starts a throwaway server and sets it). Without
