@@ -5,7 +5,8 @@ The database URL is never written here. In order of precedence it comes from:
 2. `config.attributes["url"]`, set by `core.store.db.alembic_config(url)`,
 3. DATABASE_URL (environment or .env), through `core.config.load_settings()`: what the
    `alembic` command line uses.
-SQLite engines come from `core.store.db.make_engine` (owner-only file, WAL, foreign keys);
+Engines come from `core.store.db.make_engine` (SQLite: owner-only file, WAL, foreign keys;
+both engines: one unit of work at a time, so two processes starting at once migrate once);
 SQLite migrations are rendered in batch mode so later ALTERs work there too, and run with
 foreign keys off, checked before the commit (`core.store.db.migration_transaction`).
 """

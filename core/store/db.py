@@ -1,10 +1,29 @@
 """Engines and migrations.
 
-`make_engine(url)` opens SQLite safely (owner-only file, WAL, busy timeout, foreign keys,
-one write transaction at a time) or any other SQLAlchemy URL (e.g. PostgreSQL) as is.
-`upgrade(url)` applies the Alembic migrations in `<repo>/alembic` up to head; the bot and
-the CLI call it at start. The migration scripts are found next to the `core` package, so
-this works from a checkout and from the Docker image (which copies the repository).
+`make_engine(url)` opens SQLite (owner-only file, WAL, busy timeout, foreign keys) or
+PostgreSQL (`postgresql+psycopg://`) with one guarantee on both: **the units of work on one
+database run one at a time**, each seeing everything committed before it (serializable
+execution, with no retry loop and no deadlock). Isolation, engine by engine:
+
+- SQLite: serialized writers. Every transaction starts with BEGIN IMMEDIATE under WAL, so it
+  holds the database's one write lock from its first statement (no read-then-write upgrade
+  race); a unit that waits longer than the busy timeout fails ("database is locked").
+- PostgreSQL: READ COMMITTED (pinned, whatever the server's default), and every transaction
+  first takes one transaction-level advisory lock, `pg_advisory_xact_lock`, released at its
+  commit or rollback (or when its process dies). READ COMMITTED alone would do for the
+  claims, which are conditional UPDATEs, but not for the rest: two replace-alls (the
+  targets) racing would leave the union of both, two inserts-if-absent (kv, preferences,
+  fills) would fail on the duplicate key, and two processes migrating a new database would
+  collide. One lock, taken first, cannot deadlock; and as every READ COMMITTED statement
+  reads the newest committed data, a unit sees all the units before it (under REPEATABLE
+  READ its snapshot would predate the wait). A unit that waits longer than the lock timeout
+  fails. Units are milliseconds long (no network call inside one): running them one at a
+  time costs nothing at this scale.
+
+Any other SQLAlchemy URL is opened as is. `upgrade(url)` applies the Alembic migrations in
+`<repo>/alembic` up to head; the bot and the CLI call it at start. The migration scripts are
+found next to the `core` package, so this works from a checkout and from the Docker image
+(which copies the repository).
 """
 
 from __future__ import annotations
@@ -25,7 +44,8 @@ from core.errors import StorageError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-BUSY_TIMEOUT_MS = 5000
+BUSY_TIMEOUT_MS = 5000  # SQLite's busy timeout and PostgreSQL's lock_timeout
+UNIT_LOCK_KEY = 0x7265_6261_6C61_6E63  # "rebalanc": the advisory lock of every unit of work
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "alembic"
 # The newest revision in alembic/versions (a test keeps the two in step). A database already
 # there needs no Alembic at all, which spares every start the import of Alembic.
@@ -38,7 +58,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Engine:
     `busy_timeout_ms`: how long a SQLite write waits for another connection's lock.
     """
     parsed = _parse(url)
-    if parsed.get_backend_name() != "sqlite":
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        return _postgres_engine(parsed)
+    if backend != "sqlite":
         return _create(parsed, pool_pre_ping=True)
     path = _sqlite_path(parsed)
     if path is not None:
@@ -211,6 +234,27 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: 
 def _on_sqlite_begin(connection: Any) -> None:
     """Every unit of work takes the write lock up front: no read-then-write upgrade races."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_engine(url: URL) -> Engine:
+    if url.drivername == "postgresql":  # no driver named: the one installed, psycopg 3
+        url = url.set(drivername="postgresql+psycopg")
+    engine = _create(url, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    event.listen(engine, "connect", _on_postgres_connect)
+    event.listen(engine, "begin", _on_postgres_begin)
+    return engine
+
+
+def _on_postgres_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Per connection: give up on a lock after the same time SQLite gives up on its own."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+    dbapi_connection.commit()  # SET is transactional: keep it past the pool's rollbacks
+
+
+def _on_postgres_begin(connection: Any) -> None:
+    """Every unit of work waits for the others on this database to end, then runs alone."""
+    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UNIT_LOCK_KEY})")
 
 
 def describe_error(error: BaseException) -> str:

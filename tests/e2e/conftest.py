@@ -6,7 +6,9 @@ file in `tmp_path`, so a second bot on the same settings sees what the first one
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +23,7 @@ from core.config import Settings
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 from tests.fakes.telegram_server import FakeTelegram
 
+CLI = str(Path(sys.executable).with_name("rebalance-bot"))
 OWNER = 111
 FRIEND = 222
 STRANGER = 999
@@ -83,6 +86,20 @@ async def bot_running(settings: Settings) -> AsyncIterator[BotApp]:
     app = build_application(settings, alert_first_s=3600)
     async with running(app, poll_timeout_s=1):
         yield app
+
+
+def cli_env(kraken: FakeKraken, db_url: str) -> dict[str, str]:
+    """A `rebalance-bot` process's whole environment: live mode against the fake Kraken."""
+    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
+    return keep | {
+        "TRADING_MODE": "live",
+        "KRAKEN_API_URL": kraken.url,
+        "KRAKEN_API_KEY": TEST_API_KEY,
+        "KRAKEN_API_SECRET": TEST_API_SECRET,
+        "DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+        "LEASE_STALE_SECONDS": "1",
+    }
 
 
 def db_dump(path: Path) -> list[str]:

@@ -8,13 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli_killed import CLI, cli_env
+from tests.e2e.conftest import CLI, cli_env
 from tests.fakes.kraken_server import FakeKraken
 
 
 async def rebalance_yes(kraken: FakeKraken, db: Path) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        CLI, "rebalance", "--yes", env=cli_env(kraken, db), stdout=asyncio.subprocess.PIPE
+        CLI,
+        "rebalance",
+        "--yes",
+        env=cli_env(kraken, f"sqlite:///{db}"),
+        stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await process.communicate()
     assert process.returncode is not None

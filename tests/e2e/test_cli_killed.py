@@ -4,31 +4,18 @@ reached Kraken but before the answer came back; the next start reconciles it."""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import Callable
-from pathlib import Path
+
+import pytest
 
 from core.results import RunOutcome
 from core.store.db import make_engine
 from core.store.records import JournalStatus
 from core.store.repo import Store
-from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
+from tests.e2e.conftest import CLI, cli_env
+from tests.fakes.kraken_server import FakeKraken
 
-CLI = str(Path(sys.executable).with_name("rebalance-bot"))
-
-
-def cli_env(kraken: FakeKraken, db: Path) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
-    return keep | {
-        "TRADING_MODE": "live",
-        "KRAKEN_API_URL": kraken.url,
-        "KRAKEN_API_KEY": TEST_API_KEY,
-        "KRAKEN_API_SECRET": TEST_API_SECRET,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "LOG_LEVEL": "WARNING",
-        "LEASE_STALE_SECONDS": "1",
-    }
+pytestmark = pytest.mark.both_engines  # the CLI on a SQLite file, then on PostgreSQL
 
 
 async def until(condition: Callable[[], bool], timeout: float = 60) -> None:  # noqa: ASYNC109
@@ -51,14 +38,13 @@ async def killed_after_its_first_order(kraken: FakeKraken, env: dict[str, str]) 
 
 
 async def test_a_cli_killed_between_send_and_answer_is_reconciled_at_the_next_start(
-    tmp_path: Path,
+    empty_db_url: str,
 ) -> None:
-    db = tmp_path / "db.sqlite"
     async with FakeKraken() as kraken:
-        env = cli_env(kraken, db)
+        env = cli_env(kraken, empty_db_url)
         await killed_after_its_first_order(kraken, env)
 
-        store = Store(make_engine(f"sqlite:///{db}"))
+        store = Store(make_engine(empty_db_url))
         (sent,) = store.journal_unresolved()
         assert sent.status is JournalStatus.SENT and sent.exchange_order_id is None
         await asyncio.sleep(1.1)  # the dead process's lease goes stale
@@ -81,19 +67,18 @@ async def test_a_cli_killed_between_send_and_answer_is_reconciled_at_the_next_st
 
 
 async def test_a_restart_right_after_the_kill_reconciles_at_once_without_waiting_for_the_lease(
-    tmp_path: Path,
+    empty_db_url: str,
 ) -> None:
     """The supervisor restarts at once; the lease (300 s stale age) is its dead
     predecessor's on this host: taken over at once, the order found, nothing resent."""
-    db = tmp_path / "db.sqlite"
     async with FakeKraken() as kraken:
-        env = cli_env(kraken, db) | {"LEASE_STALE_SECONDS": "300"}
+        env = cli_env(kraken, empty_db_url) | {"LEASE_STALE_SECONDS": "300"}
         await killed_after_its_first_order(kraken, env)
         restarted = await asyncio.create_subprocess_exec(
             CLI, "history", env=env, stdout=asyncio.subprocess.PIPE
         )
         out, _ = await restarted.communicate()
-        store = Store(make_engine(f"sqlite:///{db}"))
+        store = Store(make_engine(empty_db_url))
         assert store.journal_unresolved() == []
         assert store.lease_holder() is None
         assert kraken.count("AddOrder") == 1

@@ -1,4 +1,6 @@
-"""Execution fixtures: a `Rebalancer` built by hand on a real SQLite file in `tmp_path`.
+"""Execution fixtures: a `Rebalancer` built by hand on a real database of the test's own
+(`db_url`: a SQLite file in `tmp_path`, or a PostgreSQL database in tests marked
+`both_engines`, see tests/conftest.py).
 
 Live mode drives the real ccxt client (inside `KrakenExchange`) over HTTP against a
 `FakeKraken` on 127.0.0.1; paper mode runs `PaperExchange` on the same store, priced by the
@@ -7,18 +9,16 @@ bundled snapshot or, like `PAPER_MARKET_DATA=auto`, by the fake's public Ticker.
 Nothing sleeps on the wall clock for time to pass: the Rebalancer's clock is a `FakeClock`
 the test moves, and the Kraken adapter's pacing and retry waits run on `FakeTime`.
 `Account.restart()` is a process restart: a new Store, exchange and Rebalancer on the same
-database file and the same fake Kraken (the old ones are dropped as they are).
+database and the same fake Kraken (the old ones are dropped as they are).
 """
 
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -29,7 +29,7 @@ from core.facade import FacadeSettings, Rebalancer
 from core.lease import LeaseTerms
 from core.ports import Exchange
 from core.specs import parse_amount_spec, parse_weight_spec
-from core.store.db import make_engine, upgrade
+from core.store.db import make_engine
 from core.store.records import JournalEntry, LeaseOwner
 from core.store.repo import Store
 from tests.fakes.clocks import FakeTime
@@ -176,21 +176,6 @@ class Account:
 
 
 # -- fixtures ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database migrated to head; each test gets a copy of the file."""
-    path = tmp_path_factory.mktemp("migrated") / "rebalance.db"
-    upgrade(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def db_url(migrated_db: Path, tmp_path: Path) -> str:
-    path = tmp_path / "rebalance.db"
-    shutil.copy2(migrated_db, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture

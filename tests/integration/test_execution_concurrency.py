@@ -6,9 +6,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
+import pytest
+
 from core.errors import ExecutionRefused
 from core.results import ExecutionReport, RunOutcome
 from tests.integration.conftest import OWNER, Account
+
+pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL
 
 
 async def race(*calls: Awaitable[ExecutionReport]) -> tuple[ExecutionReport, list[str]]:

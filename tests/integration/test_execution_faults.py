@@ -25,6 +25,8 @@ from core.store.records import JournalEntry, JournalStatus, LeaseOwner
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
 
+pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL
+
 SETTLE_AND_STALE = 10  # minutes: past reconcile's settle time and the lease's stale age
 
 

@@ -13,6 +13,8 @@ from core.results import ExecutionReport, RunOutcome
 from core.store.records import PlanStatus
 from tests.integration.conftest import OWNER, Account
 
+pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL
+
 
 @dataclass(frozen=True)
 class Booked:

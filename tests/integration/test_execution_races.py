@@ -18,6 +18,7 @@ from core.store.records import PlanStatus
 from tests.integration.conftest import OWNER, Account, FakeClock
 
 T = TypeVar("T")
+pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL
 
 
 @pytest.fixture

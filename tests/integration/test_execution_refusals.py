@@ -16,6 +16,8 @@ from core.results import ExecutionReport, RunOutcome
 from core.store.records import PlanStatus
 from tests.integration.conftest import FRIEND, OWNER, Account
 
+pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL
+
 
 async def refused(account: Account, plan_id: str, user_id: str = OWNER) -> ExecutionRefused:
     """The refusal of `execute`, after checking it placed nothing and changed no balance."""

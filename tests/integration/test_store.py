@@ -1,14 +1,13 @@
-"""The SQLite store, on real migrated files in tmp_path: every method, restarts, races."""
+"""The store on real migrated databases (SQLite files and PostgreSQL): every method, restarts,
+races."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -18,7 +17,7 @@ from core.domain.models import Side
 from core.domain.orders import OrderResult, OrderState
 from core.errors import ExecutionRefused, StorageError
 from core.ports import PaperBook
-from core.store.db import make_engine, upgrade
+from core.store.db import make_engine
 from core.store.records import (
     FillRecord,
     JournalStatus,
@@ -38,20 +37,14 @@ OWNER = "111"
 STRANGER = "222"
 
 
-@pytest.fixture(scope="session")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database migrated to head; each test gets a copy (the migrations are tested
-    on their own in test_migrations.py)."""
-    path = tmp_path_factory.mktemp("template") / "rebalance.db"
-    upgrade(f"sqlite:///{path}")
-    return path
+pytestmark = pytest.mark.both_engines  # every test that uses a database, on each engine
 
 
 @pytest.fixture
-def url(migrated: Path, tmp_path: Path) -> str:
-    path = tmp_path / "rebalance.db"
-    shutil.copy2(migrated, path)
-    return f"sqlite:///{path}"
+def url(db_url: str) -> str:
+    """A migrated database of this test's own (the migrations are tested on their own in
+    test_migrations.py)."""
+    return db_url
 
 
 @pytest.fixture
@@ -434,6 +427,36 @@ def test_concurrent_lease_requests_let_exactly_one_in(url: str) -> None:
 
     assert results.count(True) == 1
     assert results.count(False) == 3
+    for s in stores:
+        s.close()
+
+
+# --- Units of work side by side ---------------------------------------------------------------
+def test_targets_replaced_by_two_processes_at_once_are_one_whole_set_never_a_mix(
+    url: str,
+) -> None:
+    stores = [reopen(url), reopen(url)]
+    sets = [{"BTC": Decimal(60), "ETH": Decimal(40)}, {"SOL": Decimal(70), "ADA": Decimal(30)}]
+
+    for _ in range(10):
+        results = in_threads(2, lambda i: stores[i].set_targets(sets[i], NOW))
+
+        assert results == [None, None]
+        assert stores[0].get_targets() in sets
+    for s in stores:
+        s.close()
+
+
+def test_a_new_key_written_by_four_processes_at_once_is_stored_without_an_error(
+    url: str,
+) -> None:
+    stores = [reopen(url) for _ in range(4)]
+
+    for key in ("a", "b", "c", "d", "e"):
+        results = in_threads(4, lambda i, key=key: stores[i].kv_set(key, str(i), NOW))
+
+        assert results == [None] * 4
+        assert stores[0].kv_get(key) in {"0", "1", "2", "3"}
     for s in stores:
         s.close()
 
@@ -874,10 +897,11 @@ def test_a_restart_keeps_everything(url: str, store: Store) -> None:
 
 
 # --- Errors -----------------------------------------------------------------------------
-def test_database_failures_become_storage_errors_with_the_cause(tmp_path: Path) -> None:
-    unmigrated = Store(make_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
+def test_database_failures_become_storage_errors_with_the_cause(empty_db_url: str) -> None:
+    unmigrated = Store(make_engine(empty_db_url))
+    missing = "no such table" if empty_db_url.startswith("sqlite") else "does not exist"
 
-    with pytest.raises(StorageError, match="no such table") as caught:
+    with pytest.raises(StorageError, match=missing) as caught:
         unmigrated.get_targets()
 
     assert caught.value.__cause__ is not None
