@@ -26,6 +26,7 @@ from core.errors import (
     UnknownOrder,
 )
 from core.exchange.kraken import KrakenExchange
+from core.ports import MakerExchange
 from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 
@@ -81,6 +82,11 @@ def ioc(client_id: str, side: Side, amount: str, price: str | Decimal) -> OrderR
 
 def sent(kraken: FakeKraken, endpoint: str) -> list[dict[str, str]]:
     return [r.params for r in kraken.requests if r.endpoint == endpoint]
+
+
+def test_the_adapter_is_an_exchange_whose_limit_orders_rest(exchange: KrakenExchange) -> None:
+    port: MakerExchange = exchange
+    assert port.name == "kraken"
 
 
 # -- the touch ---------------------------------------------------------------------------------
