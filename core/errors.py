@@ -8,18 +8,28 @@ RebalanceError                  base; front ends turn these (and only these) int
 ├── ExchangeError               anything the exchange said or failed to say; raised only by
 │   │                           exchange adapters, always `from` the original exception
 │   ├── TemporaryError          worth trying again later: reads are retried with backoff
-│   │   ├── RateLimited         Kraken's REST counter ran over (EAPI:Rate limit exceeded)
+│   │   ├── RateLimited         a Kraken counter ran over: REST (EAPI:Rate limit exceeded)
+│   │   │                       or the pair's trading counter (EOrder:Rate limit exceeded)
 │   │   ├── NonceRejected       EAPI:Invalid nonce: nothing was done, safe to ask again
 │   │   └── ExchangeUnavailable EService:Unavailable/Busy, timeouts, 5xx, HTML pages
 │   ├── AuthenticationError     key, signature or permission refused: tell the owner to
 │   │                           check KRAKEN_API_KEY / KRAKEN_API_SECRET; never retried
 │   ├── OrderRejected           the exchange refused one order (reason = Kraken's text);
-│   │   ├── InsufficientFunds   the order was certainly not placed
-│   │   └── MarketNotTradable   pair not `online` (cancel_only, post_only, halted)
+│   │   │                       the order was certainly not placed (nor amended)
+│   │   ├── InsufficientFunds   not enough free funds for it
+│   │   ├── MarketNotTradable   pair not `online` (cancel_only, post_only, halted)
+│   │   └── PostOnlyRejected    EOrder:Post only order: a post-only order (or amend) would
+│   │                           have taken liquidity; nothing changed: re-price at the touch
 │   ├── UnknownPair             EQuery:Unknown asset pair
+│   ├── UnknownOrder            EOrder:Unknown order: no OPEN order has this id (it filled,
+│   │                           was cancelled, or never existed): read its state, do not retry
 │   └── OrderOutcomeUnknown     AddOrder was sent but its answer was lost (timeout, dropped
-│                               connection, 5xx, HTML): resolve by looking the order up by
-│                               its client order id, NEVER by sending it again
+│       │                       connection, 5xx, HTML): resolve by looking the order up by
+│       │                       its client order id, NEVER by sending it again
+│       ├── AmendOutcomeUnknown an AmendOrder's answer was lost: read the order (its price
+│       │                       and quantity say whether the amend applied), never resend blind
+│       └── CancelOutcomeUnknown a CancelOrder's answer was lost: read the order (open or
+│                               not) before doing anything else with it
 ├── ExecutionRefused            a prepared plan may not run (expired, other user, already
 │                               executed, cooldown, prices moved, busy): say why, place nothing
 └── StorageError                the database failed: the operation did not happen
@@ -57,7 +67,7 @@ class TemporaryError(ExchangeError):
 
 
 class RateLimited(TemporaryError):
-    """Kraken's REST call counter was exceeded."""
+    """Kraken's REST call counter (or a pair's trading counter) was exceeded."""
 
 
 class NonceRejected(TemporaryError):
@@ -84,12 +94,28 @@ class MarketNotTradable(OrderRejected):
     """The market is not `online` (cancel_only, post_only, reduce_only, halted)."""
 
 
+class PostOnlyRejected(OrderRejected):
+    """A post-only order or amend would have crossed the book; nothing was placed or changed."""
+
+
 class UnknownPair(ExchangeError):
     """The exchange does not know this asset pair."""
 
 
+class UnknownOrder(ExchangeError):
+    """No open order has this id: it filled, was cancelled or never existed. Read its state."""
+
+
 class OrderOutcomeUnknown(ExchangeError):
     """An order was sent but its answer was lost: look it up by client order id."""
+
+
+class AmendOutcomeUnknown(OrderOutcomeUnknown):
+    """An amend was sent but its answer was lost: read the order to see if it applied."""
+
+
+class CancelOutcomeUnknown(OrderOutcomeUnknown):
+    """A cancel was sent but its answer was lost: read the order to see if it is still open."""
 
 
 class ExecutionRefused(RebalanceError):

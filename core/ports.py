@@ -11,8 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from core.domain.models import Balances, MarketData
-from core.domain.orders import OrderRequest, OrderResult
+from core.domain.models import Balances, MarketData, Quote
+from core.domain.orders import AmendResult, OrderAmend, OrderRequest, OrderResult
 
 
 class Exchange(Protocol):
@@ -37,7 +37,7 @@ class Exchange(Protocol):
         ...
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
-        """Send one market order, exactly once. Never retried.
+        """Send one order (market unless the request says limit), exactly once. Never retried.
 
         Raises OrderRejected (and subclasses) when it was certainly not placed, and
         OrderOutcomeUnknown when the answer was lost: then call `find_orders`.
@@ -57,6 +57,36 @@ class Exchange(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+class MakerExchange(Exchange, Protocol):
+    """An exchange whose limit orders rest and can be moved. Implementation: `KrakenExchange`.
+
+    (Kept apart from `Exchange` until the paper exchange simulates resting orders.)
+    """
+
+    async def amend_order(self, amend: OrderAmend) -> AmendResult:
+        """Move a resting limit order's price and/or quantity in place, exactly once.
+
+        The order keeps its exchange id, client id and fills. Raises PostOnlyRejected when a
+        post-only amend would cross, UnknownOrder when the order is no longer open, and
+        AmendOutcomeUnknown when the answer was lost: then read the order.
+        """
+        ...
+
+    async def cancel_order(
+        self, *, exchange_id: str | None = None, client_id: str | None = None
+    ) -> OrderResult:
+        """Cancel one order, exactly once, and return its confirmed state (fills included).
+
+        An order already closed is returned as it is; UnknownOrder when none has this id;
+        CancelOutcomeUnknown when the answer was lost: then read the order.
+        """
+        ...
+
+    async def touch(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """Best bid and ask of each known symbol, in ONE ticker request."""
         ...
 
 

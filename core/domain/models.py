@@ -42,10 +42,22 @@ class Market:
     cost_min: Decimal  # Kraken costmin, in quote units
     taker_fee: Decimal  # a fraction: 0.004 is 0.40 %
     status: str = "online"  # Kraken pair status
+    maker_fee: Decimal | None = None  # a fraction: 0.0025 is 0.25 %; None when not stated
+    tick_size: Decimal | None = None  # Kraken tick_size; None: one unit of price_decimals
 
     @property
     def online(self) -> bool:
         return self.status == "online"
+
+    @property
+    def price_tick(self) -> Decimal:
+        """The smallest price step a limit order may use."""
+        return self.tick_size or Decimal(1).scaleb(-self.price_decimals)
+
+    @property
+    def maker_fee_or_taker(self) -> Decimal:
+        """The maker fee, or the taker fee when the market states none (never cheaper)."""
+        return self.taker_fee if self.maker_fee is None else self.maker_fee
 
 
 @dataclass(frozen=True)

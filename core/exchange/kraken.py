@@ -1,12 +1,13 @@
 """`KrakenExchange`: the `Exchange` port on Kraken's spot REST API, through ccxt.
 
 Markets (Assets + AssetPairs) are loaded once and refreshed at most daily; prices come in
-one Ticker request per `market_data`. Reads are retried with backoff on temporary errors
-only. An order is sent exactly once: a definite refusal raises `OrderRejected` (or another
-definite error), a lost answer `OrderOutcomeUnknown`, and the caller looks it up by client
-order id. Every ccxt exception is translated (`kraken_errors`); private calls are paced
-and serialized (`pacing`); answers that are not Kraken's envelope are refused
-(`kraken_client`). The API key and secret live only inside the ccxt client.
+one Ticker request per `market_data` (or `touch`, for a whole wave's best bid and ask).
+Reads are retried with backoff on temporary errors only. An order, amend or cancel is sent
+exactly once (`kraken_orders`): a definite refusal raises `OrderRejected` (or another
+definite error), a lost answer `OrderOutcomeUnknown` (or its amend/cancel kin), and the
+caller looks the order up. Every ccxt exception is translated (`kraken_errors`); private
+calls are paced and serialized (`pacing`); answers that are not Kraken's envelope are
+refused (`kraken_client`). The API key and secret live only inside the ccxt client.
 """
 
 from __future__ import annotations
@@ -15,27 +16,20 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from core.domain.models import Balances, DataSource, Market, MarketData
-from core.domain.orders import OrderRequest, OrderResult, OrderState
-from core.errors import (
-    ExchangeError,
-    MarketNotTradable,
-    OrderOutcomeUnknown,
-    TemporaryError,
-    UnknownPair,
-)
+from core.domain.models import Balances, DataSource, Market, MarketData, Quote
+from core.domain.orders import AmendResult, OrderAmend, OrderRequest, OrderResult
+from core.errors import ExchangeError, TemporaryError, UnknownPair
 from core.exchange.kraken_client import KrakenClient
-from core.exchange.kraken_errors import for_order, for_read, translate
+from core.exchange.kraken_errors import for_read, translate
+from core.exchange.kraken_orders import OrderDesk
 from core.exchange.kraken_parse import (
     MarketCatalog,
+    account_maker_fees,
     account_taker_fees,
     balances_from_raw,
-    first_txid,
     order_from_raw,
-    order_volume,
     orders_by_client_id,
     quote_from_ticker,
     result_of,
@@ -87,6 +81,7 @@ class KrakenExchange:
         self._client = KrakenClient(config, gate)
         self._catalog: MarketCatalog | None = None
         self._catalog_lock = asyncio.Lock()
+        self._desk = OrderDesk(self._client, self._markets, self._private_read, self._secrets)
 
     def __repr__(self) -> str:
         keys = "with keys" if self._has_keys else "public only"
@@ -128,38 +123,36 @@ class KrakenExchange:
         return frozenset(m.base for m in catalog.markets if m.quote == quote and m.online)
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
-        """Send one market order with `cl_ord_id`, exactly once; never retried.
+        """Send one order (market, limit, post-only or IOC limit) with `cl_ord_id`, once.
 
-        Definite refusals raise `OrderRejected` (and subclasses), `UnknownPair`,
-        `AuthenticationError`, `RateLimited` or `NonceRejected`; a lost or unreadable answer
-        raises `OrderOutcomeUnknown`. Before anything is sent, loading the markets may raise
-        a read error such as `ExchangeUnavailable`: then nothing was sent either.
+        Definite refusals raise `OrderRejected` (and subclasses: `PostOnlyRejected` for a
+        post-only order that would cross), `UnknownPair`, `AuthenticationError`,
+        `RateLimited` or `NonceRejected`; a lost or unreadable answer raises
+        `OrderOutcomeUnknown`. Before anything is sent, loading the markets may raise a read
+        error such as `ExchangeUnavailable`: then nothing was sent either.
         """
-        market = await self._order_market(request.symbol)
-        volume = order_volume(market, request.amount)
-        params = {"clientOrderId": request.client_id, "oflags": "fciq"}
-        try:
-            order = await self._client.create_order(
-                market.symbol, "market", request.side.value, volume, None, params
-            )
-        except Exception as e:
-            raise for_order(translate(e, secrets=self._secrets()), request.client_id) from e
-        txid = first_txid(order.get("info") if isinstance(order, dict) else None)
-        if txid is None:
-            raise OrderOutcomeUnknown(
-                f"Kraken accepted order {request.client_id} without returning its id; "
-                "look it up by its client order id, never send it again",
-                reason="AddOrder answered without a txid",
-            )
-        log.info("order placed", client_id=request.client_id, txid=txid, volume=volume)
-        return OrderResult(
-            client_id=request.client_id,
-            exchange_id=txid,
-            symbol=market.symbol,
-            side=request.side,
-            state=OrderState.OPEN,
-            amount=Decimal(volume),
-        )
+        return await self._desk.place(request)
+
+    async def amend_order(self, amend: OrderAmend) -> AmendResult:
+        """Move a resting limit order's price and/or quantity in place (one AmendOrder)."""
+        return await self._desk.amend(amend)
+
+    async def cancel_order(
+        self, *, exchange_id: str | None = None, client_id: str | None = None
+    ) -> OrderResult:
+        """Cancel one order (by txid or client id) and return its confirmed final state."""
+        return await self._desk.cancel(exchange_id, client_id)
+
+    async def touch(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """Best bid and ask of every known symbol in ONE Ticker request (unknown ones absent)."""
+        catalog = await self._markets()
+        markets = [m for s in dict.fromkeys(symbols) if (m := catalog.by_symbol(s)) is not None]
+        tickers = await self._tickers(catalog, markets)
+        return {
+            m.symbol: q
+            for m in markets
+            if (q := quote_from_ticker(m.symbol, catalog.pick(tickers, m))) is not None
+        }
 
     async def find_orders(self, client_ids: Sequence[str]) -> dict[str, OrderResult]:
         """Orders by client order id: all open orders, the latest closed ones, then per id."""
@@ -224,7 +217,7 @@ class KrakenExchange:
         return catalog, markets, tickers
 
     async def _learn_fees(self, catalog: MarketCatalog, markets: Iterable[Market]) -> None:
-        """The account's taker fee for `markets` from one TradeVolume call, cached."""
+        """The account's taker and maker fees for `markets` from one TradeVolume call, cached."""
         ids = sorted({m.exchange_id for m in markets} - catalog.fees_asked)
         if not ids or not self._has_keys:
             return
@@ -238,23 +231,17 @@ class KrakenExchange:
         except ExchangeError as e:
             log.warning("kraken fee schedule used: TradeVolume failed", error=str(e))
             return
-        fees = account_taker_fees(result_of(answer))
+        result = result_of(answer)
+        learned = [
+            (account_taker_fees(result), catalog.fees),
+            (account_maker_fees(result), catalog.maker_fees),
+        ]
         for pair_id in ids:
             market = catalog.by_pair(pair_id)
-            fee = catalog.pick(fees, market) if market is not None else None
-            if fee is not None:
-                catalog.fees[pair_id] = fee
-
-    async def _order_market(self, symbol: str) -> Market:
-        market = (await self._markets()).by_symbol(symbol)
-        if market is None:
-            raise UnknownPair(f"Kraken has no {symbol} market; order not sent", reason=symbol)
-        if not market.online:
-            raise MarketNotTradable(
-                f"{symbol} is {market.status} on Kraken, not online; order not sent",
-                reason=market.status,
-            )
-        return market
+            for fees, into in learned:
+                fee = catalog.pick(fees, market) if market is not None else None
+                if fee is not None:
+                    into[pair_id] = fee
 
     # -- reads ------------------------------------------------------------------------------
 

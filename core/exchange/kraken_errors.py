@@ -28,7 +28,9 @@ from core.errors import (
     NonceRejected,
     OrderOutcomeUnknown,
     OrderRejected,
+    PostOnlyRejected,
     RateLimited,
+    UnknownOrder,
     UnknownPair,
 )
 
@@ -79,6 +81,16 @@ _RULES: tuple[tuple[tuple[str, ...], type[ExchangeError], str], ...] = (
         "Kraken refused the order: the market is not tradable now ({reason})",
     ),
     (
+        ("EOrder:Post only order",),
+        PostOnlyRejected,
+        "Kraken refused the post-only order: it would have taken liquidity ({reason})",
+    ),
+    (
+        ("EOrder:Unknown order",),
+        UnknownOrder,
+        "Kraken has no open order with this id ({reason})",
+    ),
+    (
         ("EQuery:Unknown asset pair", "EQuery:Invalid asset pair"),
         UnknownPair,
         "Kraken does not know this asset pair ({reason})",
@@ -111,7 +123,14 @@ _CLASS_RULES: tuple[tuple[Any, type[ExchangeError], str], ...] = (
     (ccxt.BadSymbol, UnknownPair, "Kraken does not know this asset pair"),
     (ccxt.InvalidOrder, OrderRejected, "the order was refused"),
 )
-_DEFINITE = (OrderRejected, AuthenticationError, RateLimited, NonceRejected, UnknownPair)
+_DEFINITE = (
+    OrderRejected,
+    AuthenticationError,
+    RateLimited,
+    NonceRejected,
+    UnknownPair,
+    UnknownOrder,
+)
 
 
 def kraken_codes(text: str) -> list[str]:
@@ -144,6 +163,20 @@ def for_order(error: ExchangeError, client_id: str) -> ExchangeError:
     return OrderOutcomeUnknown(
         f"the answer to order {client_id} was lost ({error}); it may or may not have been "
         "placed: look it up by its client order id, never send it again",
+        reason=error.reason,
+    )
+
+
+def for_change(
+    error: ExchangeError, what: str, unknown: type[OrderOutcomeUnknown]
+) -> ExchangeError:
+    """An AmendOrder or CancelOrder failure: definite refusals as they are, anything else
+    `unknown` (`AmendOutcomeUnknown`, `CancelOutcomeUnknown`)."""
+    if isinstance(error, _DEFINITE):
+        return error
+    return unknown(
+        f"the answer to the {what} was lost ({error}); it may or may not have been applied: "
+        "read the order before doing anything else with it",
         reason=error.reason,
     )
 

@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from core.domain.models import HUNDRED, ZERO, Balances, Market, Quote, Side
-from core.domain.orders import OrderResult, OrderState
+from core.domain.orders import OrderResult, OrderState, OrderType
 from core.errors import ExchangeUnavailable, OrderRejected
 
 # The highest taker fee of Kraken's standard spot schedule, for a pair that states none.
@@ -62,16 +62,29 @@ def market_from_ccxt(market: Mapping[str, Any]) -> Market:
         cost_min=to_decimal(info.get("costmin")) or ZERO,
         taker_fee=schedule_taker_fee(info),
         status=str(info.get("status") or "unknown"),
+        maker_fee=schedule_fee(info, "fees_maker"),
+        tick_size=_positive(info.get("tick_size")),
     )
 
 
 def schedule_taker_fee(info: Mapping[str, Any]) -> Decimal:
     """The first tier of the pair's taker schedule (`fees[0][1]`, percent) as a fraction."""
+    fee = schedule_fee(info, "fees")
+    return FALLBACK_TAKER_FEE if fee is None else fee
+
+
+def schedule_fee(info: Mapping[str, Any], key: str) -> Decimal | None:
+    """The first tier of the pair's `fees` or `fees_maker` schedule as a fraction, if stated."""
     try:
-        pct = to_decimal(info["fees"][0][1])
+        pct = to_decimal(info[key][0][1])
     except (KeyError, IndexError, TypeError):
         pct = None
-    return FALLBACK_TAKER_FEE if pct is None else pct / HUNDRED
+    return None if pct is None else pct / HUNDRED
+
+
+def _positive(raw: object) -> Decimal | None:
+    value = to_decimal(raw)
+    return value if value is not None and value > 0 else None
 
 
 def _amount_decimals(market: Mapping[str, Any]) -> int:
@@ -86,10 +99,23 @@ def _amount_decimals(market: Mapping[str, Any]) -> int:
 
 def account_taker_fees(result: Mapping[str, Any]) -> dict[str, Decimal]:
     """Pair name -> taker fee fraction, from a TradeVolume result's `fees` (percent)."""
-    fees = result.get("fees")
+    return _account_fees(result, "fees")
+
+
+def account_maker_fees(result: Mapping[str, Any]) -> dict[str, Decimal]:
+    """Pair name -> maker fee fraction, from a TradeVolume result's `fees_maker` (percent)."""
+    return _account_fees(result, "fees_maker")
+
+
+def _account_fees(result: Mapping[str, Any], key: str) -> dict[str, Decimal]:
+    fees = result.get(key)
     if not isinstance(fees, Mapping):
         return {}
-    parsed = {pair: to_decimal(entry.get("fee")) for pair, entry in fees.items()}
+    parsed = {
+        pair: to_decimal(entry.get("fee"))
+        for pair, entry in fees.items()
+        if isinstance(entry, Mapping)
+    }
     return {pair: pct / HUNDRED for pair, pct in parsed.items() if pct is not None}
 
 
@@ -101,6 +127,7 @@ class MarketCatalog:
     altnames: Mapping[str, str]  # pair id -> altname ("XXBTZEUR" -> "XBTEUR")
     loaded_at: float
     fees: dict[str, Decimal] = field(default_factory=dict)  # pair id -> account taker fee
+    maker_fees: dict[str, Decimal] = field(default_factory=dict)  # pair id -> account maker fee
     fees_asked: set[str] = field(default_factory=set)  # pair ids TradeVolume was asked for
 
     @classmethod
@@ -110,8 +137,9 @@ class MarketCatalog:
         return cls(tuple(market_from_ccxt(m) for m in spot), altnames, loaded_at)
 
     def _with_fee(self, market: Market) -> Market:
-        fee = self.fees.get(market.exchange_id)
-        return market if fee is None else replace(market, taker_fee=fee)
+        taker = self.fees.get(market.exchange_id, market.taker_fee)
+        maker = self.maker_fees.get(market.exchange_id, market.maker_fee)
+        return replace(market, taker_fee=taker, maker_fee=maker)
 
     def market(self, base: str, quote: str) -> Market | None:
         found = next((m for m in self.markets if (m.base, m.quote) == (base, quote)), None)
@@ -226,6 +254,8 @@ def order_from_raw(
     amount = to_decimal(info.get("vol")) or ZERO
     filled = to_decimal(info.get("vol_exec")) or ZERO
     average = to_decimal(info.get("price"))
+    order_type, limit = _type_and_limit(descr)
+    post_only = "post" in str(info.get("oflags") or "").split(",")
     return OrderResult(
         client_id=info.get("cl_ord_id") or None,
         exchange_id=txid,
@@ -238,8 +268,28 @@ def order_from_raw(
         cost=to_decimal(info.get("cost")) or ZERO,
         fee=to_decimal(info.get("fee")) or ZERO,
         reason=str(info.get("reason") or ""),
+        order_type=order_type,
+        limit_price=limit,
+        post_only=post_only,
+        maker_share=maker_share(order_type, post_only=post_only),
         closed_at=epoch_time(info.get("closetm")),
     )
+
+
+def _type_and_limit(descr: Mapping[str, Any]) -> tuple[OrderType, Decimal | None]:
+    """Market, or limit with its price; other Kraken order types count as market."""
+    if descr.get("ordertype") != "limit":
+        return OrderType.MARKET, None
+    price = to_decimal(descr.get("price"))
+    return OrderType.LIMIT, price if price is not None and price > 0 else None
+
+
+def maker_share(order_type: OrderType, *, post_only: bool) -> Decimal | None:
+    """What Kraken's order record implies: post-only orders only make, market orders only
+    take; of any other limit order it cannot say."""
+    if post_only:
+        return Decimal(1)
+    return ZERO if order_type is OrderType.MARKET else None
 
 
 def epoch_time(raw: object) -> datetime | None:

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from core.domain.models import ZERO, Balances, Market, MarketData, Quote, Side
-from core.domain.orders import OrderRequest, OrderResult, OrderState
+from core.domain.orders import OrderRequest, OrderResult, OrderState, OrderType
 from core.domain.sizing import fmt, truncate
 from core.errors import (
     ExchangeError,
@@ -110,6 +110,11 @@ class PaperExchange:
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
         """Fill a market order at once at ask/bid, or raise as Kraken would refuse it."""
+        if request.order_type is not OrderType.MARKET:
+            raise OrderRejected(
+                "paper mode takes market orders only; limit orders are not simulated yet",
+                reason="paper: limit orders not simulated",
+            )
         if not _CLIENT_ID.fullmatch(request.client_id):
             raise OrderRejected(
                 f"client order id {request.client_id!r} is not a UUID or ≤ 18 characters",

@@ -37,21 +37,38 @@ Lifecycle: ``await start()``/``await close()`` or ``async with``; ``url``, ``por
 ``api_key``, ``api_secret``, ``ccxt_config()``, ``add_api_key(key, secret)`` (another key on
 the same account, with its own nonces and rate counter).
 
-Knobs (settable at runtime): ``latency``, ``rate_limit_tier``, ``taker_fee_pct``,
-``maker_fee_pct``, ``system_status``; ``fail_next(endpoint, kind, times=1, when=None)``,
-``clear_faults()``.
+Knobs (settable at runtime): ``latency``, ``rate_limit_tier`` (the REST counter's tier and
+the trading counter's: AddOrder +1, AmendOrder and CancelOrder with Kraken's resting-time
+penalties, ``EOrder:Rate limit exceeded``), ``taker_fee_pct``, ``maker_fee_pct``,
+``system_status``; ``fail_next(endpoint, kind, times=1, when=None)``, ``clear_faults()``.
 
-Market state: ``set_price(pair_or_symbol, price=None, *, bid=, ask=, last=)``,
-``quote(pair)``, ``pair(name)`` (id, altname, wsname or ``BTC/EUR``),
-``set_pair_status(pair, status)``, ``add_synthetic_market(base, quote="EUR", price, *,
-lot_decimals=8, pair_decimals=None, ordermin=None, costmin="0.45", status="online",
-balance=None)``, ``catalog`` (assets and pairs).
+Market state: ``set_price(pair_or_symbol, price=None, *, bid=, ask=, last=)`` (resting
+orders it moves through fill as maker at their limit), ``quote(pair)`` (everyone else's
+touch), ``pair(name)`` (id, altname, wsname or ``BTC/EUR``), ``set_pair_status(pair,
+status)``, ``add_synthetic_market(base, quote="EUR", price, *, lot_decimals=8,
+pair_decimals=None, ordermin=None, costmin="0.45", status="online", balance=None)``,
+``catalog`` (assets and pairs).
+
+The order book (``tests/fakes/kraken/book.py``, ``engine.py``): ``set_liquidity(level_value=None,
+*, levels=10, gap_bps=5)`` shapes everyone else's book (quote value per level; None, the
+default, is a bottomless touch, so market orders fill in full at the ask/bid);
+``post_only_cross = "reject"`` (``EOrder:Post only order``) or ``"cancel"`` (booked, then
+cancelled with reason ``Post only order``); ``trade(pair, taker_side, volume)`` (another
+trader's flow: fills own resting orders at the touch, as maker); ``fill_order(txid,
+price=None, volume=None)``; ``trading_level(pair)`` (the per-pair trading counter). Depth and
+Ticker include the account's own resting orders, so their touches agree.
+
+The price tape (``tests/fakes/kraken/tape.py``): ``start_tape(*, seed=0, spread_bps=10,
+step_bps=5, flow_value=500, pairs=None)`` then ``advance(steps=1)`` (returns the fills): each
+step moves every tape pair's mid by a seeded Gaussian step, re-quotes it ``spread_bps`` wide,
+fills the resting orders the move went through, then the step's flow (0..2 x ``flow_value``
+quote units each side) fills what rests at the touch. Nothing moves by wall-clock time.
 
 Account: ``balances`` (live dict, Kraken asset ids), ``balance(asset)``,
 ``set_balance(asset, amount)``, ``set_balances(mapping, replace=False)``, ``orders`` (every
 accepted order, oldest first; :class:`Order` records with ``txid``, ``status``, ``cl_ord_id``,
 ``vol_exec``, ``cost``, ``fee``, ``avg_price`` …), ``order(txid)``,
-``orders_with_cl_ord_id(id)``, ``fill_order(txid, price=None)`` (fill a resting limit order).
+``orders_with_cl_ord_id(id)``; each order's ``fills`` say maker or taker (``maker_volume``).
 
 Request log: ``requests`` (:class:`RequestRecord`: ``method``, ``api``, ``endpoint``,
 ``params`` without nonce or headers, ``nonce``, ``fault``, ``errors``, ``status`` (0 =
@@ -78,6 +95,8 @@ classes that derive from ``ccxt.NetworkError`` (code retrying on NetworkError re
 * ``EOrder:Unknown order`` -> ``InvalidOrder``; ``cancel_order`` re-raises it as
   ``OrderNotFound``
 * ``EGeneral:Invalid arguments`` -> ``BadRequest``
+* ``EOrder:Post only order`` (AddOrder or AmendOrder) -> ``ExchangeError``
+* ``EOrder:Rate limit exceeded`` (the trading counter) -> ``DDoSProtection`` (NetworkError)
 * ``EGeneral:Invalid arguments:volume`` / ``:price`` / ``:viqc`` -> ``InvalidOrder``
 * ``EGeneral:Invalid arguments:cl_ord_id`` (bad format) -> ``ExchangeError``
 * ``EGeneral:Invalid arguments:cl_ord_id not unique`` (duplicate open) -> ``ExchangeError``
@@ -112,7 +131,12 @@ Caveats worth knowing
 * Orders without ``userref`` carry ``"userref": 0`` (as recorded), which ccxt turns into
   ``clientOrderId == "0"`` for orders placed without a ``cl_ord_id``.
 * ``viqc`` (volume in quote currency, ccxt's ``create_market_buy_order_with_cost``) is not
-  modelled: it is refused with ``EGeneral:Invalid arguments:viqc``.
+  modelled: it is refused with ``EGeneral:Invalid arguments:viqc``; nor are ``GTD`` orders,
+  iceberg or trigger amends and relative amend prices.
+* Unverified choices: an IOC order's unfilled rest ends ``canceled`` with reason
+  ``Immediate or cancel`` (``engine.IOC_REASON``); an amend to at most the filled quantity
+  cancels the rest; the own orders are first in their price level and never trade with each
+  other; Kraken's order record never says maker or taker (the fake's ``Fill`` does).
 """
 
 from tests.fakes.kraken import (

@@ -7,7 +7,6 @@ These tests pin two things: that the fake speaks Kraken's wire format well enoug
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import signal
 import sys
@@ -24,88 +23,31 @@ import pytest
 
 from tests.fakes.kraken.faults import RateCounter
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken, sign
+from tests.integration.kraken_wire import (
+    fixture,
+    make_exchange,
+    next_nonce,
+    only,
+    open_exchange,
+    open_kraken,
+    private,
+    public,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = REPO_ROOT / "tests" / "fakes" / "kraken_fixtures"
-RAW_KEY = "RAW-TEST-KEY"  # a second key on the same account: its own nonce sequence
-_RAW_NONCES = itertools.count(int(time.time() * 1000))
-
-
-def fixture(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def make_exchange(kraken: FakeKraken, **config: Any) -> Any:
-    """A real ccxt Kraken client aimed at the fake, the way an adapter would configure it."""
-    exchange = ccxt.kraken({"enableRateLimit": False, "timeout": 3000, **config})
-    exchange.urls["api"]["public"] = kraken.url  # no /0: ccxt adds /0/public/<Method>
-    exchange.urls["api"]["private"] = kraken.url
-    exchange.apiKey = kraken.api_key
-    exchange.secret = kraken.api_secret
-    exchange.timeout_on_exit = 0  # ccxt sleeps 250 ms in close() by default
-    return exchange
 
 
 @pytest.fixture
 async def kraken() -> AsyncIterator[FakeKraken]:
-    async with FakeKraken(seed=7) as server:
-        server.add_api_key(RAW_KEY, TEST_API_SECRET)
+    async with open_kraken() as server:
         yield server
-
-
-_LOADED: list[Any] = []  # one client whose markets the others reuse (parsing costs ~50 ms)
 
 
 @pytest.fixture
 async def exchange(kraken: FakeKraken) -> AsyncIterator[Any]:
-    """A ccxt client with the fixture markets loaded (from the fake, once per module)."""
-    client = make_exchange(kraken)
-    if _LOADED:
-        client.set_markets_from_exchange(_LOADED[0])
-    else:
-        await client.load_markets()
-        _LOADED.append(client)
-    kraken.clear_requests()
-    try:
+    """A ccxt client with the fixture markets loaded (from the fake, once per process)."""
+    async with open_exchange(kraken) as client:
         yield client
-    finally:
-        await client.close()
-
-
-async def public(kraken: FakeKraken, method: str, query: str = "") -> tuple[int, Any]:
-    url = f"{kraken.url}/0/public/{method}" + (f"?{query}" if query else "")
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        return response.status, await response.json(content_type=None)
-
-
-async def private(
-    kraken: FakeKraken,
-    method: str,
-    params: dict[str, str] | None = None,
-    *,
-    nonce: int | None = None,
-    key: str = RAW_KEY,
-    secret: str = TEST_API_SECRET,
-    api_sign: str | None = None,
-) -> Any:
-    """A hand-signed private call, exactly as Kraken documents the signature."""
-    nonce_text = str(nonce if nonce is not None else next(_RAW_NONCES))
-    body = urlencode({"nonce": nonce_text, **(params or {})})
-    path = f"/0/private/{method}"
-    headers = {
-        "API-Key": key,
-        "API-Sign": api_sign or sign(path, nonce_text, body, secret),
-        "Content-Type": "application/x-www-form-urlencoded",
-    }
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(kraken.url + path, data=body, headers=headers) as response,
-    ):
-        return await response.json(content_type=None)
-
-
-def only(requests: list[Any], endpoint: str) -> list[Any]:
-    return [r for r in requests if r.endpoint == endpoint]
 
 
 # -- markets and tickers ----------------------------------------------------------------------
@@ -467,7 +409,7 @@ async def test_wrong_key_bad_signature_and_reused_nonce(kraken: FakeKraken) -> N
 
 async def test_signature_covers_the_body(kraken: FakeKraken) -> None:
     params = {"pair": "SOLEUR", "type": "sell", "ordertype": "market", "volume": "1"}
-    nonce = next(_RAW_NONCES)
+    nonce = next_nonce()
     signed_for = sign("/0/private/AddOrder", str(nonce), urlencode({"nonce": nonce}), "")
     tampered = await private(kraken, "AddOrder", params, nonce=nonce, api_sign=signed_for)
     assert tampered == {"error": ["EAPI:Invalid signature"]}

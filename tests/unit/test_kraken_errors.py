@@ -17,6 +17,7 @@ import pytest
 from core import errors
 from core.exchange.kraken_errors import (
     NotKrakenEnvelope,
+    for_change,
     for_order,
     for_read,
     kraken_codes,
@@ -209,3 +210,47 @@ def test_an_order_refusal_answered_to_a_read_is_a_plain_exchange_error(
 def test_other_read_errors_stay_as_they_are() -> None:
     unavailable = errors.ExchangeUnavailable("busy")
     assert for_read(unavailable) is unavailable
+
+
+@pytest.mark.parametrize(
+    ("kraken_error", "expected"),
+    [
+        ("EOrder:Post only order", errors.PostOnlyRejected),
+        ("EOrder:Unknown order", errors.UnknownOrder),
+    ],
+)
+def test_post_only_and_unknown_order_refusals_have_their_own_errors(
+    client: ccxt.kraken, kraken_error: str, expected: type[errors.ExchangeError]
+) -> None:
+    translated = translate(raised_by_ccxt(client, kraken_error))
+    assert type(translated) is expected
+    assert translated.reason == kraken_error
+
+
+def test_a_post_only_rejection_is_an_order_rejection() -> None:
+    assert issubclass(errors.PostOnlyRejected, errors.OrderRejected)
+    assert issubclass(errors.AmendOutcomeUnknown, errors.OrderOutcomeUnknown)
+    assert issubclass(errors.CancelOutcomeUnknown, errors.OrderOutcomeUnknown)
+
+
+@pytest.mark.parametrize(
+    "definite",
+    [
+        errors.PostOnlyRejected("refused", reason="EOrder:Post only order"),
+        errors.UnknownOrder("gone", reason="EOrder:Unknown order"),
+        errors.RateLimited("refused", reason="EOrder:Rate limit exceeded"),
+    ],
+)
+def test_a_definite_refusal_of_an_amend_or_cancel_stays_as_it_is(
+    definite: errors.ExchangeError,
+) -> None:
+    assert for_change(definite, "amend of order O1", errors.AmendOutcomeUnknown) is definite
+
+
+@pytest.mark.parametrize("unknown", [errors.AmendOutcomeUnknown, errors.CancelOutcomeUnknown])
+def test_a_lost_answer_to_an_amend_or_cancel_makes_its_outcome_unknown(
+    unknown: type[errors.OrderOutcomeUnknown],
+) -> None:
+    translated = for_change(errors.ExchangeUnavailable("timed out"), "cancel of order O1", unknown)
+    assert type(translated) is unknown
+    assert "cancel of order O1" in str(translated) and "read the order" in str(translated)

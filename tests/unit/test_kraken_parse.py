@@ -11,10 +11,11 @@ import ccxt.async_support as ccxt
 import pytest
 
 from core.domain.models import Market
-from core.domain.orders import OrderState
+from core.domain.orders import OrderState, OrderType
 from core.errors import ExchangeUnavailable, OrderRejected
 from core.exchange.kraken_parse import (
     MarketCatalog,
+    account_maker_fees,
     account_taker_fees,
     balances_from_raw,
     first_txid,
@@ -226,3 +227,53 @@ def test_volumes_are_truncated_to_the_lot_decimals_never_rounded_up(amount: str,
 def test_a_volume_that_truncates_to_zero_is_refused_before_sending() -> None:
     with pytest.raises(OrderRejected, match="order not sent"):
         order_volume(btc_eur(), Decimal("0.000000009"))
+
+
+def test_a_market_carries_the_maker_fee_and_the_tick_size_of_its_pair() -> None:
+    market = btc_eur()
+    assert (market.maker_fee, market.tick_size, market.price_tick) == (
+        Decimal("0.0025"),
+        Decimal("0.1"),
+        Decimal("0.1"),
+    )
+    assert btc_eur(fees_maker=[]).maker_fee is None
+    assert btc_eur(fees_maker=[]).maker_fee_or_taker == Decimal("0.004")
+
+
+def test_the_account_maker_fee_comes_from_trade_volume_fees_maker() -> None:
+    result = {"fees": {"XXBTZEUR": {"fee": "0.26"}}, "fees_maker": {"XXBTZEUR": {"fee": "0.16"}}}
+    assert account_maker_fees(result) == {"XXBTZEUR": Decimal("0.0016")}
+    info = recorded("AssetPairs.json")["result"]["XXBTZEUR"]
+    catalog = MarketCatalog.from_ccxt([ccxt_market("XXBTZEUR", info, "BTC", "EUR")], 0.0)
+    catalog.maker_fees["XXBTZEUR"] = Decimal("0.0016")
+    found = catalog.by_symbol("BTC/EUR")
+    assert found is not None
+    assert (found.maker_fee, found.taker_fee) == (Decimal("0.0016"), Decimal("0.004"))
+
+
+def test_a_recorded_open_post_only_order_reads_as_a_maker_limit_order() -> None:
+    raw = recorded("QueryOrders.json")["result"]["OR6EGN-KQSEG-AMI6CL"]
+    order = order_from_raw("OR6EGN-KQSEG-AMI6CL", raw, lambda pair: None)
+    assert (order.order_type, order.limit_price, order.post_only) == (
+        OrderType.LIMIT,
+        Decimal("50"),
+        True,
+    )
+    assert (order.state, order.maker_share) == (OrderState.OPEN, Decimal(1))
+
+
+def test_a_recorded_market_order_reads_as_taker_and_a_plain_limit_as_unknown() -> None:
+    market = recorded("QueryOrders.closed-market.json")["result"]["OGMZCL-KC6MC-ZRBGM6"]
+    taken = order_from_raw("OGMZCL-KC6MC-ZRBGM6", market, lambda pair: None)
+    assert (taken.order_type, taken.limit_price, taken.maker_share) == (
+        OrderType.MARKET,
+        None,
+        Decimal(0),
+    )
+    limit = next(iter(recorded("ClosedOrders.json")["result"]["closed"].items()))
+    plain = order_from_raw(limit[0], limit[1], lambda pair: None)
+    assert (plain.order_type, plain.limit_price, plain.maker_share) == (
+        OrderType.LIMIT,
+        Decimal("2882.44"),
+        None,
+    )

@@ -132,3 +132,9 @@ def test_an_older_asset_pairs_entry_without_status_or_costmin_still_parses() -> 
     market = parse_asset_pair(pair_id, fields)
     assert market.cost_min == Decimal(0)
     assert market.taker_fee > 0
+
+
+def test_snapshot_markets_keep_the_maker_fee_and_tick_size() -> None:
+    btc = load_snapshot().market("BTC", "EUR")
+    assert btc is not None
+    assert (btc.maker_fee, btc.tick_size) == (Decimal("0.0025"), Decimal("0.1"))

@@ -78,7 +78,14 @@ def parse_asset_pair(pair_id: str, fields: Mapping[str, Any]) -> Market:
         cost_min=Decimal(str(fields.get("costmin", "0"))),
         taker_fee=Decimal(str(fields["fees"][0][1])) / _HUNDRED,
         status=str(fields.get("status", "online")),
+        maker_fee=_first_tier(fields.get("fees_maker")),
+        tick_size=Decimal(str(fields["tick_size"])) if fields.get("tick_size") else None,
     )
+
+
+def _first_tier(schedule: Any) -> Decimal | None:
+    """The first tier of a fee schedule (percent) as a fraction; None without one."""
+    return Decimal(str(schedule[0][1])) / _HUNDRED if schedule else None
 
 
 @cache

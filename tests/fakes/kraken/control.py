@@ -19,7 +19,13 @@ action                 body -> answer
                        "pair_decimals": 4, "ordermin": "1", "costmin": "0.45",
                        "status": "online", "balance": "10"}`` -> ``{"pair": "AAAEUR"}``
 ``pair_status``        ``{"pair": "SOLEUR", "status": "cancel_only"}``
-``fill_order``         ``{"txid": "O…", "price": "…"}`` -> the order
+``fill_order``         ``{"txid": "O…", "price": "…", "volume": "…"}`` -> the order
+``liquidity``          ``{"level_value": "2000" | null, "levels": 10, "gap_bps": "5"}``
+``post_only_cross``    ``{"mode": "reject" | "cancel"}``
+``tape``               ``{"seed": 1, "spread_bps": "10", "step_bps": "5", "flow_value": "500",
+                       "pairs": ["BTC/EUR"] | null}`` -> the tape's parameters
+``advance``            ``{"steps": 1}`` -> ``{"steps": n, "fills": [{"txid", "price", …}]}``
+``trade``              ``{"pair": "BTC/EUR", "side": "sell", "volume": "0.01"}`` -> fills
 ``counts``             -> ``{"counts": {"Ticker": 3}, "total": n, "rate_limit_errors": n}``
 ``orders``             -> ``{"orders": [{"txid": …, "pair": "XXBTZEUR", …Kraken fields}]}``
 ``requests``           -> ``{"requests": [{"method", "api", "endpoint", "params", …}]}``
@@ -38,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .orders import Order
+from .orders import Fill, Order
 from .util import KrakenError
 
 if TYPE_CHECKING:
@@ -101,7 +107,51 @@ def _pair_status(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fill_order(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
-    return _order_json(server.fill_order(body["txid"], body.get("price")))
+    return _order_json(server.fill_order(body["txid"], body.get("price"), body.get("volume")))
+
+
+def _liquidity(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
+    shape = server.set_liquidity(
+        body.get("level_value"), levels=body.get("levels"), gap_bps=body.get("gap_bps")
+    )
+    value = _str(shape.level_value)
+    return {"level_value": value, "levels": shape.levels, "gap_bps": str(shape.gap_bps)}
+
+
+def _post_only_cross(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
+    server.post_only_cross = body["mode"]
+    return {"mode": server.post_only_cross}
+
+
+def _tape(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
+    options = {k: body[k] for k in ("spread_bps", "step_bps", "flow_value") if k in body}
+    tape = server.start_tape(seed=int(body.get("seed", 0)), pairs=body.get("pairs"), **options)
+    return {
+        "seed": tape.seed,
+        "spread_bps": str(tape.spread_bps),
+        "step_bps": str(tape.step_bps),
+        "flow_value": str(tape.flow_value),
+    }
+
+
+def _advance(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
+    steps = int(body.get("steps", 1))
+    fills = server.advance(steps)
+    return {"steps": server.tape.steps if server.tape else 0, "fills": _fills_json(server, fills)}
+
+
+def _trade(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
+    fills = server.trade(body["pair"], body["side"], body["volume"])
+    return {"fills": _fills_json(server, fills)}
+
+
+def _fills_json(server: FakeKraken, fills: list[Fill]) -> list[dict[str, Any]]:
+    owners = {f.trade_id: o.txid for o in server.orders for f in o.fills}
+    return [
+        {"txid": owners.get(f.trade_id), "trade_id": f.trade_id, "price": str(f.price)}
+        | {"volume": str(f.volume), "maker": f.maker, "fee": str(f.fee)}
+        for f in fills
+    ]
 
 
 def _counts(server: FakeKraken, body: dict[str, Any]) -> dict[str, Any]:
@@ -154,6 +204,11 @@ ACTIONS: dict[str, Action] = {
     "market": _market,
     "pair_status": _pair_status,
     "fill_order": _fill_order,
+    "liquidity": _liquidity,
+    "post_only_cross": _post_only_cross,
+    "tape": _tape,
+    "advance": _advance,
+    "trade": _trade,
     "counts": _counts,
     "orders": _orders,
     "requests": _requests,
@@ -171,7 +226,14 @@ def control_handler(server: FakeKraken) -> Callable[[web.Request], Awaitable[web
             raw = await request.text()
             body = json.loads(raw) if raw.strip() else {}
             return web.json_response(action(server, body))
-        except (KeyError, TypeError, ValueError, ArithmeticError, KrakenError) as error:
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            ArithmeticError,
+            RuntimeError,
+            KrakenError,
+        ) as error:
             return web.json_response({"error": f"{type(error).__name__}: {error}"}, status=400)
 
     return handle

@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from .book import MAX_DEPTH_COUNT, depth_entry
+from .engine import Engine
 from .markets import UNKNOWN_ASSET, Catalog, Pair
 from .orders import ZERO, Order
 from .state import Account
 from .tickers import TickerBook
 from .util import JsonDict, KrakenError, fmt, is_true, parse_decimal
-from .validation import INVALID_ARGUMENTS, invalid, parse_add_order
+from .validation import INVALID_ARGUMENTS, invalid, parse_add_order, parse_amend_order
 
 CLOSED_PAGE_SIZE = 50
 QUERY_ORDERS_MAX = 50
+DEFAULT_DEPTH_COUNT = 100
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Venue:
     catalog: Catalog
     tickers: TickerBook
     account: Account
+    engine: Engine
     system_status: str = "online"
 
 
@@ -65,8 +69,27 @@ def asset_pairs(venue: Venue, params: Mapping[str, str]) -> JsonDict:
 
 
 def ticker(venue: Venue, params: Mapping[str, str]) -> JsonDict:
+    """Tickers of the named pairs (all if none): the touch includes the account's orders."""
     pairs = venue.catalog.require_many(params.get("pair"))
-    return {pair.id: venue.tickers.entry(pair) for pair in pairs}
+    result: JsonDict = {}
+    for pair in pairs:
+        touch = venue.engine.touch(pair)
+        result[pair.id] = venue.tickers.entry(pair, touch.bid, touch.ask)
+    return result
+
+
+def depth(venue: Venue, params: Mapping[str, str]) -> JsonDict:
+    """One pair's book, ``count`` levels a side (default 100, at most 500), best first."""
+    if not params.get("pair") or "," in params["pair"]:
+        raise invalid("pair")
+    pair = venue.catalog.require(params["pair"])
+    raw = parse_decimal(params.get("count"))
+    count = DEFAULT_DEPTH_COUNT if raw is None or raw <= 0 else min(int(raw), MAX_DEPTH_COUNT)
+    quote = venue.tickers.ensure(pair)
+    own = venue.account.open_for(pair)
+    stamp = int(venue.account.wall_clock())
+    entry = depth_entry(pair, quote, own, venue.engine.liquidity, count=count, stamp=stamp)
+    return {pair.id: entry}
 
 
 # -- private: account -------------------------------------------------------------------------
@@ -140,14 +163,19 @@ def _fee_info(venue: Venue, pair: Pair, *, maker: bool) -> JsonDict:
 
 
 def add_order(venue: Venue, params: Mapping[str, str]) -> JsonDict:
-    return venue.account.add_order(parse_add_order(params, venue.catalog))
+    return venue.engine.add_order(parse_add_order(params, venue.catalog))
+
+
+def amend_order(venue: Venue, params: Mapping[str, str]) -> JsonDict:
+    """``{"amend_id": "T…"}``: the order keeps its txid, cl_ord_id and fills."""
+    return venue.engine.amend(parse_amend_order(params))
 
 
 def cancel_order(venue: Venue, params: Mapping[str, str]) -> JsonDict:
     txid, cl_ord_id = params.get("txid"), params.get("cl_ord_id")
     if txid is None and cl_ord_id is None:
         raise KrakenError(INVALID_ARGUMENTS)
-    return {"count": venue.account.cancel(txid=txid, cl_ord_id=cl_ord_id)}
+    return {"count": venue.engine.cancel(txid=txid, cl_ord_id=cl_ord_id)}
 
 
 def open_orders(venue: Venue, params: Mapping[str, str]) -> JsonDict:
@@ -206,6 +234,7 @@ PUBLIC: dict[str, Handler] = {
     "Assets": assets,
     "AssetPairs": asset_pairs,
     "Ticker": ticker,
+    "Depth": depth,
 }
 PRIVATE: dict[str, Handler] = {
     "Balance": balance,
@@ -213,6 +242,7 @@ PRIVATE: dict[str, Handler] = {
     "TradeBalance": trade_balance,
     "TradeVolume": trade_volume,
     "AddOrder": add_order,
+    "AmendOrder": amend_order,
     "CancelOrder": cancel_order,
     "OpenOrders": open_orders,
     "ClosedOrders": closed_orders,

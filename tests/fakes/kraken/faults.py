@@ -112,7 +112,7 @@ CALL_COSTS: dict[str, int] = {
     "Ledgers": 2,
     "TradesHistory": 2,
     "QueryLedgers": 2,
-    # trading calls use the separate (unmodelled) matching-engine limiter
+    # trading calls count on the per-pair trading counter instead (trading_limits.py)
     "AddOrder": 0,
     "CancelOrder": 0,
     "AddOrderBatch": 0,

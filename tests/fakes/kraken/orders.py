@@ -6,6 +6,11 @@ the kraken-dca recordings), ``opentm``/``closetm``/``starttm``/``expiretm`` are 
 ``cl_ord_id`` is present only when the order was placed with one; ``trades`` only when the
 caller asked for ``trades=true`` and the order has fills; ``reason`` and ``closetm`` only once
 the order is no longer open (``OpenOrders.json`` has neither).
+
+An order fills in one or more :class:`Fill`\\ s: ``vol_exec``, ``cost``, ``fee`` and ``price``
+(the average) are their sums, as Kraken reports them. ``misc`` says ``partial`` while part of
+the volume is filled (Kraken's documented ``misc`` value). Whether a fill was maker or taker is
+kept on the fill for tests to check; Kraken's order record does not say it.
 """
 
 from __future__ import annotations
@@ -17,6 +22,18 @@ from .markets import Pair
 from .util import JsonDict, fmt
 
 ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One execution of an order: ``volume`` at ``price``, as maker or taker."""
+
+    price: Decimal
+    volume: Decimal
+    cost: Decimal  # quote units, rounded to the pair's cost_decimals
+    fee: Decimal  # in the fee currency (quote unless fcib)
+    maker: bool
+    trade_id: str
 
 
 @dataclass
@@ -31,24 +48,56 @@ class Order:
     oflags: str = "fciq"
     cl_ord_id: str | None = None
     userref: int | None = None
+    timeinforce: str = "GTC"  # "GTC" | "IOC" (not part of Kraken's order record)
     status: str = "open"  # "open" | "closed" | "canceled"
     reason: str | None = None
     closetm: float | None = None
-    vol_exec: Decimal = ZERO
-    cost: Decimal = ZERO
-    fee: Decimal = ZERO
-    avg_price: Decimal = ZERO
-    trades: list[str] = field(default_factory=list)
-    hold_asset: str | None = None
-    hold_amount: Decimal = ZERO
+    fills: list[Fill] = field(default_factory=list)
+    touched_at: float = 0.0  # rate clock: when placed or last amended (trading-counter penalty)
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
 
     @property
+    def post_only(self) -> bool:
+        return "post" in self.oflags.split(",")
+
+    @property
     def fee_in_base(self) -> bool:
         return "fcib" in self.oflags.split(",")
+
+    @property
+    def vol_exec(self) -> Decimal:
+        return sum((f.volume for f in self.fills), ZERO)
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.volume - self.vol_exec
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((f.cost for f in self.fills), ZERO)
+
+    @property
+    def fee(self) -> Decimal:
+        return sum((f.fee for f in self.fills), ZERO)
+
+    @property
+    def avg_price(self) -> Decimal:
+        """Volume-weighted average fill price (0 before the first fill, as Kraken says)."""
+        filled = self.vol_exec
+        if filled == 0:
+            return ZERO
+        return sum((f.price * f.volume for f in self.fills), ZERO) / filled
+
+    @property
+    def maker_volume(self) -> Decimal:
+        return sum((f.volume for f in self.fills if f.maker), ZERO)
+
+    @property
+    def trades(self) -> list[str]:
+        return [f.trade_id for f in self.fills]
 
     def descr_order(self) -> str:
         """``buy 0.10000000 XBTEUR @ market`` / ``… @ limit 38857.2`` (altname, as recorded)."""
@@ -83,22 +132,23 @@ class Order:
         if not self.is_open:  # the recorded OpenOrders.json has no "reason" key
             body |= {"reason": self.reason, "closetm": self.closetm}
         body["opentm"] = self.opentm
+        filled = self.vol_exec
         body |= {
             "starttm": 0,
             "expiretm": 0,
             "descr": self.descr(),
             "vol": self.fmt_volume(self.volume),
-            "vol_exec": self.fmt_volume(self.vol_exec),
+            "vol_exec": self.fmt_volume(filled),
             "cost": fmt(self.cost, cost_places),
             "fee": fmt(self.fee, cost_places),
             "price": fmt(self.avg_price, cost_places),
             "stopprice": fmt(ZERO, cost_places),
             "limitprice": fmt(ZERO, cost_places),
-            "misc": "",
+            "misc": "partial" if 0 < filled < self.volume else "",
             "oflags": self.oflags,
         }
-        if trades and self.trades:
-            body["trades"] = list(self.trades)
+        if trades and self.fills:
+            body["trades"] = self.trades
         if self.cl_ord_id is not None:
             body["cl_ord_id"] = self.cl_ord_id
         return body

@@ -1,4 +1,7 @@
-"""``FakeKraken``: lifecycle, state setters and inspection helpers of the fake server."""
+"""``FakeKraken``: lifecycle, account setters and inspection helpers of the fake server.
+
+The market-side knobs (quotes, the book, the price tape, fills) are in :mod:`.market`.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +19,14 @@ from .app import RequestRecord, Runtime, build_app
 from .auth import TEST_API_KEY, TEST_API_SECRET, Authenticator
 from .control import control_handler
 from .endpoints import Venue
+from .engine import Engine
 from .faults import FaultQueue, RateCounter
-from .markets import Catalog, Pair
+from .market import Amount, MarketKnobs, dec
+from .markets import Catalog
 from .orders import Order
 from .state import Account
-from .synthetic import add_synthetic_pair
-from .tickers import Quote, TickerBook
+from .tickers import TickerBook
 
-Amount = Decimal | int | str
 # Request line / header limit: Cloudflare's (in front of api.kraken.com) documented 16 KB URL
 # limit instead of aiohttp's 8 KiB, so a Ticker call for ~1,000 pairs fits as it would live.
 MAX_REQUEST_LINE = 16 * 1024
@@ -36,11 +39,7 @@ DEFAULT_BALANCES: dict[str, str] = {
 }
 
 
-def _dec(value: Amount) -> Decimal:
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-class FakeKraken:
+class FakeKraken(MarketKnobs):
     """A Kraken-compatible REST server on 127.0.0.1, for tests and benchmarks.
 
     ``async with FakeKraken() as kraken: ...`` binds a free port; ``kraken.url`` is the base
@@ -67,16 +66,18 @@ class FakeKraken:
         self.host, self._port = host, port
         catalog = Catalog.from_fixtures()
         tickers = TickerBook()
-        account = Account(catalog, tickers, random.Random(seed), wall_clock)
+        account = Account(catalog, random.Random(seed), wall_clock)
+        engine = Engine(account, tickers, clock)
         self.runtime = Runtime(
-            venue=Venue(catalog, tickers, account),
+            venue=Venue(catalog, tickers, account, engine),
             auth=Authenticator({api_key: api_secret}),
             faults=FaultQueue(),
             rate=RateCounter(clock, rate_limit_tier),
             latency=latency,
         )
-        self.taker_fee_pct = None if taker_fee_pct is None else _dec(taker_fee_pct)
-        self.maker_fee_pct = None if maker_fee_pct is None else _dec(maker_fee_pct)
+        engine.counter.reset(rate_limit_tier)
+        self.taker_fee_pct = None if taker_fee_pct is None else dec(taker_fee_pct)
+        self.maker_fee_pct = None if maker_fee_pct is None else dec(maker_fee_pct)
         self.set_balances(DEFAULT_BALANCES if balances is None else balances, replace=True)
         self._runner: web.AppRunner | None = None
 
@@ -147,7 +148,9 @@ class FakeKraken:
 
     @rate_limit_tier.setter
     def rate_limit_tier(self, tier: str | None) -> None:
+        """The REST counter's tier, and the trading counter's: both start from zero."""
         self.runtime.rate.tier = tier
+        self.engine.counter.reset(tier)
 
     @property
     def taker_fee_pct(self) -> Decimal | None:
@@ -155,7 +158,7 @@ class FakeKraken:
 
     @taker_fee_pct.setter
     def taker_fee_pct(self, pct: Amount | None) -> None:
-        self.account.taker_fee_pct = None if pct is None else _dec(pct)
+        self.account.taker_fee_pct = None if pct is None else dec(pct)
 
     @property
     def maker_fee_pct(self) -> Decimal | None:
@@ -163,7 +166,7 @@ class FakeKraken:
 
     @maker_fee_pct.setter
     def maker_fee_pct(self, pct: Amount | None) -> None:
-        self.account.maker_fee_pct = None if pct is None else _dec(pct)
+        self.account.maker_fee_pct = None if pct is None else dec(pct)
 
     @property
     def system_status(self) -> str:
@@ -190,82 +193,6 @@ class FakeKraken:
     def clear_faults(self) -> None:
         self.runtime.faults.pending.clear()
 
-    # -- market state ------------------------------------------------------------------------
-
-    @property
-    def catalog(self) -> Catalog:
-        return self.runtime.venue.catalog
-
-    @property
-    def account(self) -> Account:
-        return self.runtime.venue.account
-
-    def pair(self, name: str) -> Pair:
-        """A pair by id (``XXBTZEUR``), altname (``XBTEUR``), wsname or symbol (``BTC/EUR``)."""
-        pair = self.catalog.resolve(name)
-        if pair is None:
-            raise KeyError(name)
-        return pair
-
-    def quote(self, pair_or_symbol: str) -> Quote:
-        return self.runtime.venue.tickers.ensure(self.pair(pair_or_symbol))
-
-    def set_price(
-        self,
-        pair_or_symbol: str,
-        price: Amount | None = None,
-        *,
-        bid: Amount | None = None,
-        ask: Amount | None = None,
-        last: Amount | None = None,
-    ) -> Quote:
-        """Set a pair's quote. ``price`` (or ``last`` alone) re-centres bid/ask around it."""
-        values = [None if v is None else _dec(v) for v in (price, bid, ask, last)]
-        tickers = self.runtime.venue.tickers
-        return tickers.set(
-            self.pair(pair_or_symbol), values[0], bid=values[1], ask=values[2], last=values[3]
-        )
-
-    def set_pair_status(self, pair_or_symbol: str, status: str) -> None:
-        """``online`` | ``cancel_only`` | ``post_only`` | ``limit_only`` | ``reduce_only`` | …"""
-        self.pair(pair_or_symbol).info["status"] = status
-
-    def add_synthetic_market(
-        self,
-        base: str,
-        quote: str = "EUR",
-        price: Amount = Decimal(1),
-        *,
-        lot_decimals: int = 8,
-        pair_decimals: int | None = None,
-        ordermin: Amount | None = None,
-        costmin: Amount = Decimal("0.45"),
-        status: str = "online",
-        balance: Amount | None = None,
-    ) -> Pair:
-        """Add asset ``base`` (if new) and the pair ``base``/``quote`` at ``price``.
-
-        The pair id and altname are ``<base><quote>`` (``AAAEUR``), wsname ``AAA/EUR``;
-        ``quote`` may be a ccxt code (``EUR`` -> ``ZEUR``). Defaults: ``pair_decimals`` from
-        the price's magnitude, ``ordermin`` worth about 5 quote units.
-        """
-        mid = _dec(price)
-        pair = add_synthetic_pair(
-            self.catalog,
-            base=base,
-            quote=quote,
-            price=mid,
-            lot_decimals=lot_decimals,
-            pair_decimals=pair_decimals,
-            ordermin=None if ordermin is None else _dec(ordermin),
-            costmin=_dec(costmin),
-            status=status,
-        )
-        self.runtime.venue.tickers.set(pair, mid)
-        if balance is not None:
-            self.set_balance(pair.base, balance)
-        return pair
-
     # -- balances and orders -----------------------------------------------------------------
 
     @property
@@ -277,7 +204,7 @@ class FakeKraken:
         return self.account.balances.get(asset, Decimal(0))
 
     def set_balance(self, asset: str, amount: Amount) -> None:
-        self.account.balances[asset] = _dec(amount)
+        self.account.balances[asset] = dec(amount)
 
     def set_balances(self, balances: Mapping[str, Amount], *, replace: bool = False) -> None:
         if replace:
@@ -295,10 +222,6 @@ class FakeKraken:
 
     def orders_with_cl_ord_id(self, cl_ord_id: str) -> list[Order]:
         return [o for o in self.account.orders.values() if o.cl_ord_id == cl_ord_id]
-
-    def fill_order(self, txid: str, price: Amount | None = None) -> Order:
-        """Fill a resting limit order completely (maker fee) at its limit or ``price``."""
-        return self.account.fill(txid, None if price is None else _dec(price))
 
     # -- request log -------------------------------------------------------------------------
 

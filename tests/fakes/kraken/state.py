@@ -1,10 +1,11 @@
-"""The account behind the fake: balances, holds, order placement, fills and cancels.
+"""The account behind the fake: balances, holds, fills, closing and looking orders up.
 
-Pure logic (no HTTP). All amounts are ``Decimal``. A market order fills at once and in full at
-the ask (buy) or bid (sell) with the taker fee; a limit order rests ``open`` and holds its funds
-until :meth:`Account.fill` or a cancel. Fees are charged in the quote currency (``fciq``, the
-flag Kraken's recorded orders carry) unless the order asks for ``fcib``. ``validate=true``
-runs every check except the funds check and books nothing.
+Pure bookkeeping (no HTTP, no matching: :mod:`.engine` decides what fills). All amounts are
+``Decimal``. Fees are charged in the quote currency (``fciq``, the flag Kraken's recorded
+orders carry) unless the order asks for ``fcib``; each fill's cost and fee are rounded to
+the pair's ``cost_decimals`` (fees in base to ``lot_decimals``). An open limit order holds
+what its unfilled remainder would consume at its limit price and the *taker* fee (it may
+still end up taking), which ``BalanceEx`` reports as ``hold_trade``.
 """
 
 from __future__ import annotations
@@ -15,19 +16,12 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal
 
 from .markets import Catalog, Pair
-from .orders import ZERO, Order
-from .tickers import TickerBook
-from .util import JsonDict, KrakenError, kraken_id, round_half_up
-from .validation import (
-    DUPLICATE_CL_ORD_ID,
-    INSUFFICIENT_FUNDS,
-    OrderRequest,
-    check_minimums,
-    check_pair_status,
-    check_precision,
-)
+from .orders import ZERO, Fill, Order
+from .util import KrakenError, kraken_id, round_half_up
+from .validation import INSUFFICIENT_FUNDS, OrderRequest
 
 UNKNOWN_ORDER = "EOrder:Unknown order"
+USER_REQUESTED = "User requested"
 HUNDRED = Decimal(100)
 
 
@@ -35,12 +29,10 @@ class Account:
     def __init__(
         self,
         catalog: Catalog,
-        tickers: TickerBook,
         rng: random.Random,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.catalog = catalog
-        self.tickers = tickers
         self.rng = rng
         self.wall_clock = wall_clock
         self.balances: dict[str, Decimal] = {}
@@ -55,8 +47,8 @@ class Account:
         """Funds reserved by open orders, per asset."""
         result: dict[str, Decimal] = {}
         for order in self.open.values():
-            if order.hold_asset is not None:
-                result[order.hold_asset] = result.get(order.hold_asset, ZERO) + order.hold_amount
+            asset, amount = self.hold_of(order)
+            result[asset] = result.get(asset, ZERO) + amount
         return result
 
     def held(self, asset: str) -> Decimal:
@@ -74,33 +66,48 @@ class Account:
             return override
         return pair.maker_fee_pct if maker else pair.taker_fee_pct
 
-    # -- placing ----------------------------------------------------------------------------
+    # -- amounts ----------------------------------------------------------------------------
 
-    def add_order(self, request: OrderRequest) -> JsonDict:
-        """Validate like Kraken, then book (and for market orders fill) the order."""
-        check_pair_status(request)
-        check_precision(request)
-        quote = self.tickers.ensure(request.pair)
-        market_price = quote.ask if request.side == "buy" else quote.bid
-        check_minimums(request, request.price or market_price)
-        if request.cl_ord_id is not None and self._open_with_cl_ord_id(request.cl_ord_id):
-            raise KrakenError(DUPLICATE_CL_ORD_ID)
-        order = self._new_order(request)
-        if request.validate:
-            return {"descr": {"order": order.descr_order()}}
-        if request.ordertype == "market":
-            self._check_funds(order, market_price, maker=False)
-            self.orders[order.txid] = order
-            self._execute(order, market_price, maker=False)
-        else:
-            self._hold(order)
-            self.orders[order.txid] = self.open[order.txid] = order
-        return {"descr": {"order": order.descr_order()}, "txid": [order.txid]}
+    def trade_amounts(
+        self, order: Order, price: Decimal, volume: Decimal, *, maker: bool
+    ) -> tuple[Decimal, Decimal]:
+        """(cost, fee) of filling ``volume`` of ``order`` at ``price``."""
+        pair = order.pair
+        cost = round_half_up(volume * price, pair.cost_decimals)
+        pct = self.fee_pct(pair, maker=maker)
+        if order.fee_in_base:
+            return cost, round_half_up(volume * pct / HUNDRED, pair.lot_decimals)
+        return cost, round_half_up(cost * pct / HUNDRED, pair.cost_decimals)
 
-    def _open_with_cl_ord_id(self, cl_ord_id: str) -> bool:
-        return any(o.cl_ord_id == cl_ord_id for o in self.open.values())
+    def needed(
+        self, order: Order, fills: Iterable[tuple[Decimal, Decimal]], *, maker: bool
+    ) -> tuple[str, Decimal]:
+        """Which asset, and how much of it, ``order`` consumes for these (price, volume)s."""
+        total = ZERO
+        for price, volume in fills:
+            cost, fee = self.trade_amounts(order, price, volume, maker=maker)
+            if order.side == "buy":
+                total += cost + (ZERO if order.fee_in_base else fee)
+            else:
+                total += volume + (fee if order.fee_in_base else ZERO)
+        return (order.pair.quote if order.side == "buy" else order.pair.base), total
 
-    def _new_order(self, request: OrderRequest) -> Order:
+    def hold_of(self, order: Order) -> tuple[str, Decimal]:
+        """What an open limit order reserves: its remainder at its limit, taker fee."""
+        assert order.price is not None
+        return self.needed(order, [(order.price, order.remaining)], maker=False)
+
+    def check_funds(
+        self, order: Order, fills: Iterable[tuple[Decimal, Decimal]], *, freed: Decimal = ZERO
+    ) -> None:
+        """InsufficientFunds unless the account can pay for ``fills`` (taker fee)."""
+        asset, amount = self.needed(order, fills, maker=False)
+        if amount > self.available(asset) + freed:
+            raise KrakenError(INSUFFICIENT_FUNDS)
+
+    # -- placing, filling, closing ----------------------------------------------------------
+
+    def new_order(self, request: OrderRequest, touched_at: float) -> Order:
         return Order(
             txid=self._unique_id("O"),
             pair=request.pair,
@@ -112,6 +119,8 @@ class Account:
             oflags=request.oflags,
             cl_ord_id=request.cl_ord_id,
             userref=request.userref,
+            timeinforce=request.timeinforce,
+            touched_at=touched_at,
         )
 
     def _unique_id(self, prefix: str) -> str:
@@ -120,72 +129,40 @@ class Account:
             if candidate not in self.orders:
                 return candidate
 
-    def _trade_amounts(
-        self, order: Order, price: Decimal, *, maker: bool
-    ) -> tuple[Decimal, Decimal]:
-        """(cost, fee) of filling ``order`` completely at ``price``."""
+    def book(self, order: Order) -> None:
+        """Record an accepted order (and index it while it is open)."""
+        self.orders[order.txid] = order
+        if order.is_open:
+            self.open[order.txid] = order
+
+    def apply_fill(self, order: Order, price: Decimal, volume: Decimal, *, maker: bool) -> Fill:
+        """Execute ``volume`` of ``order`` at ``price``; closes the order once fully filled."""
         pair = order.pair
-        cost = round_half_up(order.volume * price, pair.cost_decimals)
-        pct = self.fee_pct(pair, maker=maker)
-        if order.fee_in_base:
-            return cost, round_half_up(order.volume * pct / HUNDRED, pair.lot_decimals)
-        return cost, round_half_up(cost * pct / HUNDRED, pair.cost_decimals)
-
-    def _needed(self, order: Order, price: Decimal, *, maker: bool) -> tuple[str, Decimal]:
-        """Which asset, and how much of it, the order consumes if filled at ``price``."""
-        cost, fee = self._trade_amounts(order, price, maker=maker)
-        if order.side == "buy":
-            return order.pair.quote, cost + (ZERO if order.fee_in_base else fee)
-        return order.pair.base, order.volume + (fee if order.fee_in_base else ZERO)
-
-    def _check_funds(self, order: Order, price: Decimal, *, maker: bool) -> None:
-        asset, amount = self._needed(order, price, maker=maker)
-        if amount > self.available(asset):
-            raise KrakenError(INSUFFICIENT_FUNDS)
-
-    def _hold(self, order: Order) -> None:
-        assert order.price is not None
-        # Reserve at the taker rate: a resting order may still end up crossing.
-        self._check_funds(order, order.price, maker=False)
-        order.hold_asset, order.hold_amount = self._needed(order, order.price, maker=False)
-
-    def _execute(self, order: Order, price: Decimal, *, maker: bool) -> None:
-        pair = order.pair
-        cost, fee = self._trade_amounts(order, price, maker=maker)
+        cost, fee = self.trade_amounts(order, price, volume, maker=maker)
         base_fee, quote_fee = (fee, ZERO) if order.fee_in_base else (ZERO, fee)
         sign = 1 if order.side == "buy" else -1
-        self._credit(pair.base, sign * order.volume - base_fee)
+        self._credit(pair.base, sign * volume - base_fee)
         self._credit(pair.quote, -sign * cost - quote_fee)
-        order.status, order.reason = "closed", None
-        order.vol_exec, order.cost, order.fee, order.avg_price = order.volume, cost, fee, price
-        order.trades.append(kraken_id("T", self.rng))
+        fill = Fill(price, volume, cost, fee, maker, kraken_id("T", self.rng))
+        order.fills.append(fill)
+        if order.remaining <= 0:
+            self.close(order, "closed", None)
+        return fill
+
+    def close(self, order: Order, status: str, reason: str | None) -> None:
+        order.status, order.reason = status, reason
         order.closetm = round(max(self.wall_clock(), order.opentm + 0.0001), 4)
-        order.hold_asset, order.hold_amount = None, ZERO
         self.open.pop(order.txid, None)
 
-    # -- resting orders ---------------------------------------------------------------------
+    def open_matching(self, txid: str | None = None, cl_ord_id: str | None = None) -> list[Order]:
+        """Open orders by txid, userref (numeric ``txid``) or cl_ord_id."""
+        return [o for o in self.open.values() if _matches(o, txid, cl_ord_id)]
 
-    def fill(self, txid: str, price: Decimal | None = None) -> Order:
-        """Fill a resting limit order completely (maker fee), at its limit price by default."""
-        order = self.open.get(txid)
-        if order is None:
-            raise KrakenError(UNKNOWN_ORDER)
-        fill_price = price if price is not None else order.price
-        assert fill_price is not None
-        self._execute(order, fill_price, maker=True)
-        return order
+    def open_for(self, pair: Pair) -> list[Order]:
+        return [o for o in self.open.values() if o.pair.id == pair.id]
 
-    def cancel(self, txid: str | None = None, cl_ord_id: str | None = None) -> int:
-        """Cancel open orders by txid, userref (numeric ``txid``) or cl_ord_id; count them."""
-        matches = [o for o in self.open.values() if _matches(o, txid, cl_ord_id)]
-        if not matches:
-            raise KrakenError(UNKNOWN_ORDER)
-        for order in matches:
-            order.status, order.reason = "canceled", "User requested"
-            order.closetm = round(self.wall_clock(), 4)
-            order.hold_asset, order.hold_amount = None, ZERO
-            del self.open[order.txid]
-        return len(matches)
+    def has_open_cl_ord_id(self, cl_ord_id: str) -> bool:
+        return any(o.cl_ord_id == cl_ord_id for o in self.open.values())
 
     # -- queries ----------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 Default mids are illustrative values set by hand (not market data): BTC 40,000 EUR,
 ETH 2,500, SOL 100, ADA 0.50, … with USD pairs at EUR × 1.087. Bid/ask sit one basis point
-apart around the mid (at least one tick each side).
+apart around the mid (at least one tick each side) unless a spread is set (the price tape sets
+its own, e.g. 10 bps).
 """
 
 from __future__ import annotations
@@ -47,24 +48,28 @@ class Quote:
     last: Decimal
 
 
-def quote_around(pair: Pair, mid: Decimal) -> Quote:
-    """A quote with a one-basis-point spread around ``mid``, on the pair's tick grid."""
+def quote_around(pair: Pair, mid: Decimal, half_spread: Decimal = HALF_SPREAD) -> Quote:
+    """A quote ``2 × half_spread`` (relative) wide around ``mid``, on the pair's tick grid."""
     tick = pair.tick_size
-    half = max(tick, (mid * HALF_SPREAD / tick).to_integral_value(rounding=ROUND_UP) * tick)
+    half = max(tick, (mid * half_spread / tick).to_integral_value(rounding=ROUND_UP) * tick)
     mid_on_grid = round_half_up(mid, pair.pair_decimals)
     return Quote(bid=mid_on_grid - half, ask=mid_on_grid + half, last=mid_on_grid)
 
 
 class TickerBook:
-    """Current quote per pair id."""
+    """Current (background) quote per pair id, and the relative half spread of new quotes."""
 
     def __init__(self) -> None:
         self.quotes: dict[str, Quote] = {}
+        self.half_spread = HALF_SPREAD
+
+    def around(self, pair: Pair, mid: Decimal) -> Quote:
+        return quote_around(pair, mid, self.half_spread)
 
     def ensure(self, pair: Pair, mid: Decimal | None = None) -> Quote:
         if pair.id not in self.quotes:
             default = mid if mid is not None else Decimal(DEFAULT_MIDS.get(pair.id, FALLBACK_MID))
-            self.quotes[pair.id] = quote_around(pair, default)
+            self.quotes[pair.id] = self.around(pair, default)
         return self.quotes[pair.id]
 
     def set(
@@ -78,7 +83,7 @@ class TickerBook:
     ) -> Quote:
         """Set a quote; ``price`` (or a lone ``last``) re-centres bid/ask around it."""
         centre = price if price is not None else (last if bid is None and ask is None else None)
-        current = quote_around(pair, centre) if centre is not None else self.ensure(pair)
+        current = self.around(pair, centre) if centre is not None else self.ensure(pair)
         new_bid = bid if bid is not None else current.bid
         new_ask = ask if ask is not None else current.ask
         if new_bid > new_ask:
@@ -89,8 +94,8 @@ class TickerBook:
         self.quotes[pair.id] = quote
         return quote
 
-    def entry(self, pair: Pair) -> JsonDict:
-        """A ``Ticker`` result entry with the fields and formats of ``Ticker.XXBTZEUR.json``."""
+    def entry(self, pair: Pair, bid: Decimal, ask: Decimal) -> JsonDict:
+        """A ``Ticker`` entry (fields and formats of ``Ticker.XXBTZEUR.json``) at this touch."""
         quote = self.ensure(pair)
         places = max(pair.pair_decimals, 5)
 
@@ -98,11 +103,11 @@ class TickerBook:
             return fmt(value, places)
 
         opening = quote.last * Decimal("0.99")
-        low = min(quote.bid, opening)
-        high = max(quote.ask, opening)
+        low = min(bid, opening)
+        high = max(ask, opening)
         return {
-            "a": [px(quote.ask), "1", "1.000"],
-            "b": [px(quote.bid), "2", "2.000"],
+            "a": [px(ask), "1", "1.000"],
+            "b": [px(bid), "2", "2.000"],
             "c": [px(quote.last), "0.10000000"],
             "v": ["1234.56780000", "2469.13560000"],
             "p": [px(quote.last), px(opening)],

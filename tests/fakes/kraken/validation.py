@@ -13,6 +13,15 @@ Error texts and where they come from:
   ``EOrder:Cost minimum not met``, ``EOrder:Insufficient funds``, ``EService:Market in
   cancel_only mode`` / ``post_only`` / ``limit_only``: Kraken's spot error list.
 * ``EService:Market in reduce_only mode``: by analogy with the documented modes (unverified).
+* ``EOrder:Post only order``: a post-only order (or a post-only amend) that would take
+  liquidity; the text client libraries match on (the order-record ``reason`` is
+  ``Post only order``).
+
+``timeinforce`` is ``GTC`` (default) or ``IOC``; ``GTD`` is not modelled (refused like an
+unknown value). AmendOrder's fields are Kraken's REST ones: ``txid`` or ``cl_ord_id``,
+``order_qty``, ``limit_price``, ``post_only``, ``deadline`` (accepted, ignored);
+``display_qty`` and ``trigger_price`` (iceberg and trigger orders) and relative prices
+(``+5``, ``-1%``) are not modelled and are refused as invalid arguments.
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ TICK_SIZE = "EOrder:Tick size check failed"
 SERVICE_UNAVAILABLE = "EService:Unavailable"
 MODE_STATUSES = frozenset({"cancel_only", "post_only", "limit_only", "reduce_only"})
 KNOWN_OFLAGS = frozenset({"post", "fcib", "fciq", "nompp"})
+TIME_IN_FORCE = frozenset({"GTC", "IOC"})
+POST_ONLY_ORDER = "EOrder:Post only order"
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -52,6 +63,20 @@ class OrderRequest:
     cl_ord_id: str | None
     userref: int | None
     validate: bool
+    timeinforce: str = "GTC"
+
+    @property
+    def post_only(self) -> bool:
+        return "post" in self.oflags.split(",")
+
+
+@dataclass
+class AmendRequest:
+    txid: str | None
+    cl_ord_id: str | None
+    order_qty: Decimal | None
+    limit_price: Decimal | None
+    post_only: bool
 
 
 def invalid(argument: str) -> KrakenError:
@@ -73,6 +98,9 @@ def parse_add_order(params: Mapping[str, str], catalog: Catalog) -> OrderRequest
     if volume is None or volume <= 0:
         raise invalid("volume")
     price = _parse_price(params, ordertype)
+    timeinforce = params.get("timeinforce", "GTC").upper()
+    if timeinforce not in TIME_IN_FORCE:
+        raise invalid("timeinforce")
     return OrderRequest(
         pair=pair,
         side=side,
@@ -83,7 +111,34 @@ def parse_add_order(params: Mapping[str, str], catalog: Catalog) -> OrderRequest
         cl_ord_id=_parse_cl_ord_id(params),
         userref=_parse_userref(params.get("userref")),
         validate=is_true(params.get("validate", "false")),
+        timeinforce=timeinforce,
     )
+
+
+def parse_amend_order(params: Mapping[str, str]) -> AmendRequest:
+    """Parse and syntax-check ``AmendOrder`` form fields."""
+    txid, cl_ord_id = params.get("txid"), params.get("cl_ord_id")
+    if not txid and not cl_ord_id:
+        raise KrakenError(INVALID_ARGUMENTS)
+    for unmodelled in ("display_qty", "trigger_price"):
+        if unmodelled in params:
+            raise invalid(unmodelled)
+    qty = _amended("order_qty", params)
+    price = _amended("limit_price", params)
+    if qty is None and price is None:
+        raise KrakenError(INVALID_ARGUMENTS)
+    post_only = is_true(params.get("post_only", "false"))
+    return AmendRequest(txid or None, cl_ord_id or None, qty, price, post_only)
+
+
+def _amended(name: str, params: Mapping[str, str]) -> Decimal | None:
+    if name not in params:
+        return None
+    raw = params[name].strip()
+    value = parse_decimal(raw)
+    if value is None or value <= 0 or raw[:1] in {"+", "-"} or raw.endswith("%"):
+        raise invalid(name)
+    return value
 
 
 def _parse_price(params: Mapping[str, str], ordertype: str) -> Decimal | None:
@@ -144,17 +199,23 @@ def check_pair_status(request: OrderRequest) -> None:
 
 
 def check_precision(request: OrderRequest) -> None:
-    pair = request.pair
-    if decimal_places(request.volume) > pair.lot_decimals:
-        raise invalid("volume")
-    if request.price is None:
-        return
-    if decimal_places(request.price) > pair.pair_decimals:
+    check_volume(request.pair, request.volume, "volume")
+    if request.price is not None:
+        check_price(request.pair, request.price)
+
+
+def check_volume(pair: Pair, volume: Decimal, argument: str) -> None:
+    if decimal_places(volume) > pair.lot_decimals:
+        raise invalid(argument)
+
+
+def check_price(pair: Pair, price: Decimal) -> None:
+    if decimal_places(price) > pair.pair_decimals:
         raise KrakenError(
             f"EOrder:Invalid price:{pair.wsname} price can only be specified up to "
             f"{pair.pair_decimals} decimals."
         )
-    if request.price % pair.tick_size != 0:
+    if price % pair.tick_size != 0:
         raise KrakenError(TICK_SIZE)
 
 
