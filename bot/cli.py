@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from bot import cli_render
 from core.config import Settings, load_settings
 from core.domain.models import Plan
+from core.domain.statuses import RunOutcome
 from core.errors import ConfigError, ExecutionRefused, InputError, RebalanceError
 from core.facade import Rebalancer
 from core.logs import configure_logging
-from core.results import OrderOutcome, RunOutcome
+from core.results import OrderOutcome
 from core.wiring import healthcheck, open_rebalancer
 
 Command = Callable[[Rebalancer, argparse.Namespace], Awaitable["str | Output"]]

@@ -15,7 +15,8 @@ from bot import fmt, messages
 from bot.markup import bullets, esc, table
 from bot.parse import Action, button_data
 from core.domain.models import AssetLine, DataSource, LineStatus, Plan, PlannedOrder
-from core.results import ExecutionReport, OrderOutcome, PreparedPlan, RunOutcome
+from core.domain.statuses import RunOutcome
+from core.results import ExecutionReport, OrderOutcome, PreparedPlan
 
 _NOTE_MARK = {
     LineStatus.LOCKED: "🔒",

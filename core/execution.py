@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from core.domain.codec import content_hash, plan_from_dict
-from core.domain.execution import cash_reserve, moved_prices, resize_buys, run_outcome
+from core.domain.execution import cash_reserve, moved_prices, resize_buys
 from core.domain.models import ZERO, MarketData, Plan, PlannedOrder, SkippedOrder
+from core.domain.statuses import PlanStatus, run_outcome
 from core.errors import ExchangeError, ExecutionRefused, RebalanceError
 from core.lease import Lease, held_lease
 from core.orders import OrderDesk, local_write
-from core.results import ExecutionReport, OrderOutcome, RunOutcome
-from core.store.records import PlanRecord, PlanStatus
+from core.results import ExecutionReport, OrderOutcome
+from core.store.records import PlanRecord
 from core.store.repo import Store
 
 if TYPE_CHECKING:
@@ -230,7 +231,7 @@ class Execution:
         report = ExecutionReport(
             plan_id=self.plan_id,
             run_id=run.run_id,
-            outcome=RunOutcome(run_outcome(statuses, dropped=not_sent)),
+            outcome=run_outcome(statuses, dropped=not_sent),
             orders=tuple(outcomes),
             skipped=(*run.plan.skipped, *run.dropped),
             drift_before=run.plan.max_drift_pct,

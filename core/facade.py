@@ -19,6 +19,7 @@ from core import admin, alerts
 from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan, PlanSettings
 from core.domain.planner import make_plan
+from core.domain.statuses import PlanStatus
 from core.execution import Execution, Progress, cooldown_refusal
 from core.lease import LeaseTerms, held_lease
 from core.portfolio import held_assets, read_portfolio
@@ -34,7 +35,7 @@ from core.results import (
     RunSummary,
     Stats,
 )
-from core.store.records import PlanBasis, PlanRecord, PlanStatus
+from core.store.records import PlanBasis, PlanRecord
 from core.store.repo import Store
 
 log = structlog.get_logger(__name__)

@@ -24,7 +24,8 @@ import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from core.domain.models import ZERO, PlannedOrder
-from core.domain.orders import OrderRequest, OrderResult, OrderState
+from core.domain.orders import OrderRequest, OrderResult
+from core.domain.statuses import OrderStatus
 from core.errors import (
     AuthenticationError,
     ExchangeError,
@@ -35,7 +36,7 @@ from core.errors import (
 from core.lease import Lease
 from core.ports import Exchange
 from core.results import OrderOutcome
-from core.store.records import FillRecord, JournalEntry, JournalStatus
+from core.store.records import FillRecord, JournalEntry
 from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
@@ -43,13 +44,6 @@ log = structlog.get_logger(__name__)
 CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones need a moment
 T = TypeVar("T")
 LOCAL_WRITE_ATTEMPTS = 4  # a journal write after an answer: tried this often, 0.2 s apart and up
-STATE_TO_STATUS = {
-    OrderState.OPEN: JournalStatus.OPEN,
-    OrderState.FILLED: JournalStatus.FILLED,
-    OrderState.PARTIAL: JournalStatus.PARTIAL,
-    OrderState.CANCELED: JournalStatus.CANCELED,
-    OrderState.REJECTED: JournalStatus.REJECTED,
-}
 LEASE_LOST = (
     "not sent: this execution could not refresh its lease (another run may have taken over, "
     "or the database did not answer)"
@@ -123,9 +117,9 @@ class OrderDesk:
         if self.lease is not None and not self.lease.refresh():
             self.halt(LEASE_LOST)
         if not self._halt_reason:
-            await self._record(cid, JournalStatus.SENT)
+            await self._record(cid, OrderStatus.SENT)
         if self._halt_reason:  # nothing goes out unless its journal entry says so first
-            await self._record(cid, JournalStatus.REJECTED, error=self._halt_reason)
+            await self._record(cid, OrderStatus.REJECTED, error=self._halt_reason)
             return cid
         self.sent_any = True
         await self._place(request)
@@ -134,14 +128,16 @@ class OrderDesk:
     async def _journaled(self, request: OrderRequest) -> bool:
         """Commit the intent; if the database cannot, the order is not sent, nor any after."""
         if self.storage_failed:  # known not to answer: not sent, and not tried again
-            self.known[request.client_id] = _planned(request, "rejected", self._halt_reason)
+            self.known[request.client_id] = _planned(
+                request, OrderStatus.REJECTED, self._halt_reason
+            )
             return False
         try:
             await local_write(lambda: self._intent(request))
         except StorageError as e:
             log.error("order.intent_failed", client_order_id=request.client_id, error=str(e))
             self._storage_failure(JOURNAL_FAILED)
-            self.known[request.client_id] = _planned(request, "rejected", JOURNAL_FAILED)
+            self.known[request.client_id] = _planned(request, OrderStatus.REJECTED, JOURNAL_FAILED)
             return False
         return True
 
@@ -163,10 +159,10 @@ class OrderDesk:
             result = await self.exchange.place_order(request)
         except OrderOutcomeUnknown as e:
             log.warning("order.answer_lost", client_order_id=cid, error=str(e))
-            await self._record(cid, JournalStatus.UNKNOWN, error=str(e))
+            await self._record(cid, OrderStatus.UNKNOWN, error=str(e))
         except ExchangeError as e:
             log.warning("order.rejected", client_order_id=cid, reason=e.reason)
-            await self._record(cid, JournalStatus.REJECTED, error=e.reason)
+            await self._record(cid, OrderStatus.REJECTED, error=e.reason)
             if isinstance(e, AuthenticationError):
                 self.halt(f"not sent: {e}")
         else:
@@ -182,9 +178,9 @@ class OrderDesk:
             log.error("order.journal_failed_after_answer", client_order_id=cid, error=str(e))
             self._storage_failure("not sent: the database failed after an earlier order was placed")
 
-    async def _record(self, cid: str, status: JournalStatus, error: str | None = None) -> None:
+    async def _record(self, cid: str, status: OrderStatus, error: str | None = None) -> None:
         """A status change of `cid`, retried as a local write; remembered even if it fails."""
-        self.known[cid] = _with_status(self.known[cid], status.value, error)
+        self.known[cid] = _with_status(self.known[cid], status, error)
         if self.storage_failed:
             return
 
@@ -210,7 +206,7 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
     """
     entry = store.journal_update(
         cid,
-        status=STATE_TO_STATUS[result.state],
+        status=result.state,
         exchange_order_id=result.exchange_id,
         filled_amount=result.filled,
         average_price=result.average_price,
@@ -297,7 +293,7 @@ def unresolved_entries(store: Store, client_ids: Sequence[str]) -> list[JournalE
 def outcome(entry: JournalEntry) -> OrderOutcome:
     """The report line of one journal entry."""
     reason = entry.error or ""
-    if entry.status is JournalStatus.UNKNOWN and not reason:
+    if entry.status is OrderStatus.UNKNOWN and not reason:
         reason = "answer lost; not found at the exchange yet: it is checked again automatically"
     return OrderOutcome(
         client_order_id=entry.client_order_id,
@@ -309,12 +305,14 @@ def outcome(entry: JournalEntry) -> OrderOutcome:
         average_price=entry.average_price,
         cost=entry.cost,
         fee=entry.fee,
-        status=entry.status.value,
+        status=entry.status,
         reason=reason,
     )
 
 
-def _planned(request: OrderRequest, status: str = "intent", reason: str = "") -> OrderOutcome:
+def _planned(
+    request: OrderRequest, status: OrderStatus = OrderStatus.INTENT, reason: str = ""
+) -> OrderOutcome:
     return OrderOutcome(
         client_order_id=request.client_id,
         asset=request.symbol.partition("/")[0],
@@ -330,14 +328,14 @@ def _planned(request: OrderRequest, status: str = "intent", reason: str = "") ->
     )
 
 
-def _with_status(known: OrderOutcome, status: str, error: str | None) -> OrderOutcome:
+def _with_status(known: OrderOutcome, status: OrderStatus, error: str | None) -> OrderOutcome:
     return replace(known, status=status, reason=error if error is not None else known.reason)
 
 
 def _from_result(known: OrderOutcome, result: OrderResult) -> OrderOutcome:
     return replace(
         known,
-        status=STATE_TO_STATUS[result.state].value,
+        status=result.state,
         filled=result.filled,
         average_price=result.average_price,
         cost=result.cost,

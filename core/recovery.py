@@ -11,12 +11,12 @@ from datetime import datetime
 
 import structlog
 
-from core.domain.execution import run_outcome
 from core.domain.models import ZERO
+from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome, run_outcome
 from core.orders import confirm, outcome, unresolved_entries
 from core.ports import Exchange
-from core.results import OrderOutcome, RunOutcome
-from core.store.records import JournalEntry, JournalStatus, PlanStatus, RunRecord
+from core.results import OrderOutcome
+from core.store.records import JournalEntry, RunRecord
 from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
@@ -61,7 +61,7 @@ def _mark_never_placed(
         if e.exchange_order_id is None and age >= settle_seconds:
             store.journal_update(
                 e.client_order_id,
-                status=JournalStatus.REJECTED,
+                status=OrderStatus.REJECTED,
                 error="not found at the exchange when reconciled: it was never placed",
                 now=now,
             )
@@ -101,8 +101,8 @@ def finish_interrupted_runs(store: Store, now: datetime, mode: str) -> int:
 
 
 def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
-    statuses = [e.status.value for e in run.orders]
-    ok = sum(1 for s in statuses if s == JournalStatus.FILLED.value)
+    statuses = [e.status for e in run.orders]
+    ok = sum(1 for s in statuses if s is OrderStatus.FILLED)
     store.finish_run(
         run.id,
         outcome=_outcome(statuses, interrupted=note == INTERRUPTED),
@@ -120,9 +120,9 @@ def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
     log.info("reconcile.run_finished", run_id=run.id, orders=len(statuses))
 
 
-def _outcome(statuses: list[str], *, interrupted: bool) -> RunOutcome:
+def _outcome(statuses: list[OrderStatus], *, interrupted: bool) -> RunOutcome:
     """A run cut short never counts as full: orders after the crash were never sent."""
-    outcome = RunOutcome(run_outcome(statuses))
+    outcome = run_outcome(statuses)
     if interrupted and outcome is RunOutcome.FULL:
         return RunOutcome.PARTIAL
     return outcome

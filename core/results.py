@@ -6,19 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from core.domain.execution import UNRESOLVED_STATUSES
 from core.domain.models import ZERO, Plan, Side, SkippedOrder
-
-
-class RunOutcome(StrEnum):
-    RUNNING = "running"
-    FULL = "full"  # every order filled
-    PARTIAL = "partial"  # some orders failed or filled in part, or planned buys were dropped
-    FAILED = "failed"  # no order filled
-    NOTHING = "nothing"  # the plan had no orders
-    UNKNOWN = "unknown"  # an order's outcome is not known yet: it may have been placed
+from core.domain.statuses import OrderStatus, RunOutcome
 
 
 @dataclass(frozen=True)
@@ -44,17 +34,17 @@ class OrderOutcome:
     average_price: Decimal | None
     cost: Decimal
     fee: Decimal
-    status: str  # journal status: filled, partial, rejected, unknown, ...
+    status: OrderStatus  # filled, partial, rejected, unknown, ...
     reason: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.status == "filled"
+        return self.status == OrderStatus.FILLED
 
     @property
     def unresolved(self) -> bool:
         """Its outcome is not known yet: it may have been placed (checked again later)."""
-        return self.status in UNRESOLVED_STATUSES
+        return OrderStatus(self.status).unresolved
 
 
 @dataclass(frozen=True)

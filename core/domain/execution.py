@@ -62,23 +62,5 @@ def cash_reserve(plan: Plan) -> Decimal:
     return line.value + plan.fraction * (at_target - line.value)
 
 
-UNRESOLVED_STATUSES = frozenset({"intent", "sent", "unknown", "open"})
-
-
-def run_outcome(statuses: Sequence[str], *, dropped: int = 0) -> str:
-    """unknown while any order's outcome is not known yet (it may have been placed); else
-    full when every order filled, failed when none did, partial otherwise. `dropped` counts
-    planned orders that were never sent (re-sized away): a run with any is not full."""
-    if any(s in UNRESOLVED_STATUSES for s in statuses):
-        return "unknown"
-    if not statuses:
-        return "failed" if dropped else "nothing"
-    filled = sum(1 for s in statuses if s == "filled")
-    if filled == len(statuses) and not dropped:
-        return "full"
-    some = filled or any(s == "partial" for s in statuses)
-    return "partial" if some else "failed"
-
-
 def total(values: Sequence[Decimal]) -> Decimal:
     return sum(values, ZERO)

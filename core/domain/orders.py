@@ -15,16 +15,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from core.domain.models import ZERO, Market, Side
-
-
-class OrderState(StrEnum):
-    """What the exchange says of one order."""
-
-    OPEN = "open"  # accepted, not (fully) filled yet
-    FILLED = "filled"  # closed with everything filled
-    PARTIAL = "partial"  # closed or canceled with part filled
-    CANCELED = "canceled"  # closed with nothing filled
-    REJECTED = "rejected"  # refused; never existed at the exchange
+from core.domain.statuses import OrderStatus
 
 
 class OrderType(StrEnum):
@@ -110,7 +101,7 @@ class OrderResult:
     exchange_id: str
     symbol: str
     side: Side
-    state: OrderState
+    state: OrderStatus
     amount: Decimal
     filled: Decimal = ZERO
     average_price: Decimal | None = None
@@ -129,7 +120,7 @@ class OrderResult:
 
     @property
     def done(self) -> bool:
-        return self.state is not OrderState.OPEN
+        return self.state is not OrderStatus.OPEN
 
 
 def limit_price_on_grid(market: Market, side: Side, price: Decimal) -> Decimal:

@@ -22,11 +22,11 @@ from core.domain.orders import (
     OrderAmend,
     OrderRequest,
     OrderResult,
-    OrderState,
     OrderType,
     TimeInForce,
     limit_price_on_grid,
 )
+from core.domain.statuses import OrderStatus
 from core.errors import (
     AmendOutcomeUnknown,
     CancelOutcomeUnknown,
@@ -100,7 +100,7 @@ class OrderDesk:
             exchange_id=txid,
             symbol=market.symbol,
             side=request.side,
-            state=OrderState.OPEN,
+            state=OrderStatus.OPEN,
             amount=Decimal(volume),
             order_type=request.order_type,
             limit_price=None if price is None else Decimal(price),

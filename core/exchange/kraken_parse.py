@@ -14,7 +14,8 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any
 
 from core.domain.models import HUNDRED, ZERO, Balances, Market, Quote, Side
-from core.domain.orders import OrderResult, OrderState, OrderType
+from core.domain.orders import OrderResult, OrderType
+from core.domain.statuses import OrderStatus
 from core.errors import ExchangeUnavailable, OrderRejected
 
 # The highest taker fee of Kraken's standard spot schedule, for a pair that states none.
@@ -235,13 +236,13 @@ def _balance_total(kraken_id: str, entry: object) -> Decimal:
 # -- orders ------------------------------------------------------------------------------------
 
 
-def order_state(status: str, amount: Decimal, filled: Decimal) -> OrderState:
+def order_state(status: str, amount: Decimal, filled: Decimal) -> OrderStatus:
     """Kraken's order status and fill as the domain's state."""
     if status not in DONE_STATUSES:  # pending, open, or a status Kraken may add later
-        return OrderState.OPEN
+        return OrderStatus.OPEN
     if status == "closed" and amount > 0 and filled >= amount:
-        return OrderState.FILLED
-    return OrderState.PARTIAL if filled > 0 else OrderState.CANCELED
+        return OrderStatus.FILLED
+    return OrderStatus.PARTIAL if filled > 0 else OrderStatus.CANCELED
 
 
 def order_from_raw(

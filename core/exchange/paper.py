@@ -19,8 +19,9 @@ from decimal import Decimal
 from typing import Protocol
 
 from core.domain.models import ZERO, Balances, Market, MarketData, Quote, Side
-from core.domain.orders import OrderRequest, OrderResult, OrderState, OrderType
+from core.domain.orders import OrderRequest, OrderResult, OrderType
 from core.domain.sizing import fmt, truncate
+from core.domain.statuses import OrderStatus
 from core.errors import (
     ExchangeError,
     InsufficientFunds,
@@ -131,7 +132,7 @@ class PaperExchange:
             exchange_id=self._order_id(),
             symbol=market.symbol,
             side=request.side,
-            state=OrderState.FILLED,
+            state=OrderStatus.FILLED,
             amount=request.amount,
             filled=request.amount,
             average_price=price,

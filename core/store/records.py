@@ -6,18 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from core.domain.models import Side
-from core.results import LockInfo, RunOutcome
+from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
+from core.results import LockInfo
 
 __all__ = [
     "TRADING_MODES",
     "FillRecord",
     "JournalEntry",
-    "JournalStatus",
     "LeaseOwner",
     "LockInfo",
+    "OrderStatus",
     "PlanBasis",
     "PlanRecord",
     "PlanStatus",
@@ -27,35 +27,6 @@ __all__ = [
 ]
 
 TRADING_MODES = ("paper", "live")  # what plans and runs record as their `mode`
-
-
-class PlanStatus(StrEnum):
-    PENDING = "pending"  # stored, awaiting its owner's confirmation
-    CONFIRMED = "confirmed"  # claimed once by its owner; executing or about to
-    CANCELLED = "cancelled"  # the owner said no
-    EXPIRED = "expired"  # not confirmed in time
-    EXECUTED = "executed"  # its run finished
-
-
-class JournalStatus(StrEnum):
-    INTENT = "intent"  # recorded, about to be sent (or a crash came first)
-    SENT = "sent"  # sent, no answer yet
-    OPEN = "open"  # accepted by the exchange, not done
-    FILLED = "filled"
-    PARTIAL = "partial"  # done with part filled
-    REJECTED = "rejected"  # certainly not placed
-    UNKNOWN = "unknown"  # the answer was lost: look it up by client order id
-    CANCELED = "canceled"  # done with nothing filled
-
-    @property
-    def unresolved(self) -> bool:
-        """Whether the exchange must still be asked how this order ended."""
-        return self in UNRESOLVED
-
-
-UNRESOLVED = frozenset(
-    {JournalStatus.INTENT, JournalStatus.SENT, JournalStatus.UNKNOWN, JournalStatus.OPEN}
-)
 
 
 @dataclass(frozen=True)
@@ -88,7 +59,7 @@ class JournalEntry:
     symbol: str
     side: Side
     amount: Decimal
-    status: JournalStatus
+    status: OrderStatus
     exchange_order_id: str | None
     filled_amount: Decimal
     average_price: Decimal | None

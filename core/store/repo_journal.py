@@ -10,9 +10,10 @@ from typing import Any
 from sqlmodel import Session, and_, col, or_, select, update
 
 from core.domain.models import Side
+from core.domain.statuses import UNRESOLVED, OrderStatus
 from core.errors import StorageError
 from core.store.modes import checked_mode
-from core.store.records import UNRESOLVED, FillRecord, JournalEntry, JournalStatus
+from core.store.records import FillRecord, JournalEntry
 from core.store.repo_base import StoreBase
 from core.store.tables import FillRow, JournalRow, PlanRow, RunRow
 
@@ -38,7 +39,7 @@ class JournalStore(StoreBase):
             symbol=symbol,
             side=side,
             amount=amount,
-            status=JournalStatus.INTENT,
+            status=OrderStatus.INTENT,
             created_at=now,
             updated_at=now,
             mode=checked_mode(mode),
@@ -52,7 +53,7 @@ class JournalStore(StoreBase):
         self,
         client_order_id: str,
         *,
-        status: JournalStatus,
+        status: OrderStatus,
         exchange_order_id: str | None = None,
         filled_amount: Decimal | None = None,
         average_price: Decimal | None = None,
@@ -192,7 +193,7 @@ def journal_entry(row: JournalRow) -> JournalEntry:
         symbol=row.symbol,
         side=Side(row.side),
         amount=row.amount,
-        status=JournalStatus(row.status),
+        status=OrderStatus(row.status),
         exchange_order_id=row.exchange_order_id,
         filled_amount=row.filled_amount,
         average_price=row.average_price,

@@ -9,7 +9,8 @@ from decimal import Decimal
 from sqlmodel import Session, col, delete, select
 
 from core.domain.models import Side
-from core.domain.orders import OrderResult, OrderState
+from core.domain.orders import OrderResult
+from core.domain.statuses import OrderStatus
 from core.store.repo_base import StoreBase
 from core.store.tables import KvRow, PaperBalanceRow, PaperOrderRow
 
@@ -87,12 +88,12 @@ def _order_result(row: PaperOrderRow) -> OrderResult:
         exchange_id=row.exchange_order_id,
         symbol=row.symbol,
         side=Side(row.side),
-        state=OrderState(row.state),
+        state=OrderStatus(row.state),
         amount=row.amount,
         filled=row.filled,
         average_price=row.average_price,
         cost=row.cost,
         fee=row.fee,
         reason=row.reason,
-        closed_at=None if OrderState(row.state) is OrderState.OPEN else row.created_at,
+        closed_at=None if OrderStatus(row.state) is OrderStatus.OPEN else row.created_at,
     )

@@ -12,15 +12,10 @@ from sqlmodel import Session, col, exists, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from core.domain.models import ZERO
+from core.domain.statuses import OrderStatus, RunOutcome
 from core.errors import StorageError
 from core.store.modes import checked_mode
-from core.store.records import (
-    JournalEntry,
-    JournalStatus,
-    RunOutcome,
-    RunRecord,
-    StatsRecord,
-)
+from core.store.records import JournalEntry, RunRecord, StatsRecord
 from core.store.repo_base import StoreBase
 from core.store.repo_journal import journal_entry
 from core.store.tables import JournalRow, RunRow
@@ -151,7 +146,7 @@ def _placed() -> Any:
     """Runs with a journal entry other than `rejected`: they may have placed an order."""
     return exists().where(
         col(JournalRow.run_id) == col(RunRow.id),
-        col(JournalRow.status) != JournalStatus.REJECTED,
+        col(JournalRow.status) != OrderStatus.REJECTED,
     )
 
 

@@ -8,9 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from core.results import RunOutcome
+from core.domain.statuses import OrderStatus, RunOutcome
 from core.store.db import make_engine
-from core.store.records import JournalStatus
 from core.store.repo import Store
 from tests.e2e.conftest import CLI, cli_env
 from tests.fakes.kraken_server import FakeKraken
@@ -46,7 +45,7 @@ async def test_a_cli_killed_between_send_and_answer_is_reconciled_at_the_next_st
 
         store = Store(make_engine(empty_db_url))
         (sent,) = store.journal_unresolved()
-        assert sent.status is JournalStatus.SENT and sent.exchange_order_id is None
+        assert sent.status is OrderStatus.SENT and sent.exchange_order_id is None
         await asyncio.sleep(1.1)  # the dead process's lease goes stale
 
         restarted = await asyncio.create_subprocess_exec(
@@ -57,7 +56,7 @@ async def test_a_cli_killed_between_send_and_answer_is_reconciled_at_the_next_st
         (booked,) = kraken.orders
         assert restarted.returncode == 0
         (resolved,) = store.journal_for_ids([sent.client_order_id])
-        assert resolved.status is JournalStatus.FILLED
+        assert resolved.status is OrderStatus.FILLED
         assert resolved.exchange_order_id == booked.txid
         assert kraken.count("AddOrder") == 1  # found by its client id, never sent again
         (run,) = store.history(5)

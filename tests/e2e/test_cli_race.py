@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from core.results import RunOutcome
+from core.domain.statuses import RunOutcome
 from core.store.db import make_engine
 from core.store.repo import Store
 from tests.e2e.conftest import CLI, cli_env

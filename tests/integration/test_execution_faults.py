@@ -16,12 +16,13 @@ import pytest
 from core.domain.execution import cash_reserve
 from core.domain.models import Side
 from core.domain.orders import OrderRequest
+from core.domain.statuses import OrderStatus, RunOutcome
 from core.errors import ExchangeError, ExecutionRefused
 from core.facade import Rebalancer
 from core.orders import new_client_order_id
-from core.results import ExecutionReport, OrderOutcome, RunOutcome
+from core.results import ExecutionReport, OrderOutcome
 from core.store.db import make_engine
-from core.store.records import JournalEntry, JournalStatus, LeaseOwner
+from core.store.records import JournalEntry, LeaseOwner
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
 
@@ -57,7 +58,7 @@ async def test_each_order_is_journaled_as_sent_before_kraken_sees_it(live: Accou
     arrived = next(r for r in live.fake.requests if r.endpoint == "AddOrder")
     assert live.fake.orders == []  # received, not yet booked
     journaled = entry(live, arrived.params["cl_ord_id"])
-    assert (journaled.status, journaled.side) == (JournalStatus.SENT, Side.SELL)
+    assert (journaled.status, journaled.side) == (OrderStatus.SENT, Side.SELL)
     report = await execution
     ids = [o.client_order_id for o in report.orders]
     assert len(set(ids)) == len(ids) == 4
@@ -80,7 +81,7 @@ async def test_an_order_whose_answer_was_lost_is_found_by_its_client_id_not_sent
     (booked,) = live.fake.orders_with_cl_ord_id(sell.client_order_id)
     assert booked.status == "closed"
     journaled = entry(live, sell.client_order_id)
-    assert (journaled.status, journaled.exchange_order_id) == (JournalStatus.FILLED, booked.txid)
+    assert (journaled.status, journaled.exchange_order_id) == (OrderStatus.FILLED, booked.txid)
     assert (sell.side, sell.status, sell.filled, sell.reason) == (
         Side.SELL,
         "filled",
@@ -170,7 +171,7 @@ async def test_killed_after_send_before_the_answer_the_order_is_found_filled_not
     live: Account,
 ) -> None:
     order = await dying_run(live)
-    live.store.journal_update(order.client_id, status=JournalStatus.SENT, now=live.clock())
+    live.store.journal_update(order.client_id, status=OrderStatus.SENT, now=live.clock())
     sender = live.kraken_client()  # the dead process's last act: the order reaches Kraken
     await sender.place_order(order)
     await sender.close()
@@ -191,7 +192,7 @@ async def test_killed_after_send_before_the_answer_the_order_is_found_filled_not
 
 async def test_a_lookup_that_fails_during_reconciliation_decides_nothing(live: Account) -> None:
     order = await dying_run(live)
-    live.store.journal_update(order.client_id, status=JournalStatus.SENT, now=live.clock())
+    live.store.journal_update(order.client_id, status=OrderStatus.SENT, now=live.clock())
     sender = live.kraken_client()  # the order did reach Kraken before the process died
     await sender.place_order(order)
     await sender.close()
@@ -199,7 +200,7 @@ async def test_a_lookup_that_fails_during_reconciliation_decides_nothing(live: A
 
     app = await restarted(live)
     await app.reconcile()
-    assert entry(live, order.client_id).status is JournalStatus.SENT  # not "never placed"
+    assert entry(live, order.client_id).status is OrderStatus.SENT  # not "never placed"
 
     live.fake.clear_faults()
     (resolved,) = await app.reconcile()
@@ -232,7 +233,7 @@ async def test_a_restart_before_the_lease_is_stale_decides_nothing_and_runs_noth
     with pytest.raises(ExecutionRefused) as caught:
         await rebalanced(live)
     assert caught.value.code == "busy"
-    assert entry(live, order.client_id).status is JournalStatus.INTENT
+    assert entry(live, order.client_id).status is OrderStatus.INTENT
     assert live.fake.count("AddOrder") == 0
 
 
@@ -405,7 +406,7 @@ async def test_a_live_process_decides_an_order_of_unknown_mode_and_labels_it_liv
     live: Account,
 ) -> None:
     order = await dying_run(live)
-    live.store.journal_update(order.client_id, status=JournalStatus.SENT, now=live.clock())
+    live.store.journal_update(order.client_id, status=OrderStatus.SENT, now=live.clock())
     sender = live.kraken_client()
     await sender.place_order(order)
     await sender.close()
@@ -433,4 +434,4 @@ async def test_a_paper_process_leaves_an_order_of_unknown_mode_alone(paper: Acco
     paper.clock.advance(minutes=SETTLE_AND_STALE)
 
     assert await paper.app.reconcile() == ()  # it may have been a live order: not paper's
-    assert entry(paper, "legacy-1").status is JournalStatus.INTENT
+    assert entry(paper, "legacy-1").status is OrderStatus.INTENT

@@ -13,9 +13,8 @@ from decimal import Decimal
 
 import pytest
 
+from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 from core.errors import ExchangeError
-from core.results import RunOutcome
-from core.store.records import JournalStatus, PlanStatus
 from tests.integration.conftest import OWNER, Account
 
 
@@ -89,7 +88,7 @@ async def test_a_database_locked_while_an_order_is_in_flight_never_reads_nothing
     assert report.outcome is RunOutcome.UNKNOWN  # not "failed", not "nothing changed"
     assert live.fake.count("AddOrder") == 1  # the failed journal write was retried, not the order
     (entry,) = live.store.journal_for_plan(prepared.plan_id)
-    assert entry.status is JournalStatus.SENT  # left for reconciliation
+    assert entry.status is OrderStatus.SENT  # left for reconciliation
 
     (found,) = await app.reconcile()
     assert (found.status, found.client_order_id) == ("filled", sell.client_order_id)

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 
 from core.domain.models import ZERO, Side
+from core.domain.statuses import PlanStatus, RunOutcome
 from core.errors import ExecutionRefused
-from core.results import ExecutionReport, RunOutcome
-from core.store.records import PlanStatus
+from core.results import ExecutionReport
 from tests.integration.conftest import OWNER, Account
 
 pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL

@@ -12,9 +12,9 @@ from typing import TypeVar
 
 import pytest
 
+from core.domain.statuses import PlanStatus, RunOutcome
 from core.errors import ExecutionRefused
-from core.results import PreparedPlan, RunOutcome
-from core.store.records import PlanStatus
+from core.results import PreparedPlan
 from tests.integration.conftest import OWNER, Account, FakeClock
 
 T = TypeVar("T")

@@ -20,9 +20,10 @@ import pytest
 
 from core.config import Settings
 from core.domain.models import LineStatus, Side
+from core.domain.statuses import RunOutcome
 from core.errors import ExecutionRefused, InputError
 from core.facade import Rebalancer
-from core.results import ExecutionReport, RunOutcome
+from core.results import ExecutionReport
 from core.wiring import open_rebalancer
 
 OWNER = "111"

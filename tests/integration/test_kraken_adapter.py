@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from core.domain.models import Side
-from core.domain.orders import OrderRequest, OrderState
+from core.domain.orders import OrderRequest
+from core.domain.statuses import OrderStatus
 from core.errors import (
     AuthenticationError,
     ExchangeError,
@@ -327,7 +328,7 @@ async def test_an_order_is_sent_once_with_its_client_id_and_fee_in_quote(
 ) -> None:
     result = await exchange.place_order(buy("plan1-BTC", "0.0012345678912"))
     assert (result.state, result.client_id, result.amount) == (
-        OrderState.OPEN,
+        OrderStatus.OPEN,
         "plan1-BTC",
         Decimal("0.00123456"),
     )
@@ -352,7 +353,7 @@ async def test_a_placed_order_is_found_by_its_client_id_with_its_fill(
         Side.BUY,
     )
     assert (order.state, order.filled, order.average_price) == (
-        OrderState.FILLED,
+        OrderStatus.FILLED,
         Decimal("0.01"),
         Decimal("40002"),
     )
@@ -379,7 +380,7 @@ async def test_an_order_older_than_the_latest_closed_page_is_found_by_its_client
         await exchange.place_order(buy(f"later-{n}", "0.001"))
     found = await exchange.find_orders(["oldest", "later-49"])
     assert set(found) == {"oldest", "later-49"}
-    assert found["oldest"].state is OrderState.FILLED
+    assert found["oldest"].state is OrderStatus.FILLED
 
 
 async def test_several_orders_are_fetched_in_one_query_orders_request(
@@ -392,7 +393,7 @@ async def test_several_orders_are_fetched_in_one_query_orders_request(
     assert params_of(kraken, "QueryOrders")[0]["txid"] == (
         f"{first.exchange_id},{second.exchange_id}"
     )
-    assert {o.state for o in orders.values()} == {OrderState.FILLED}
+    assert {o.state for o in orders.values()} == {OrderStatus.FILLED}
     assert orders[second.exchange_id].symbol == "ETH/EUR"
     assert orders[second.exchange_id].client_id == "plan1-ETH"
 
@@ -413,7 +414,7 @@ async def test_a_lost_answer_to_add_order_is_outcome_unknown_and_the_order_is_fo
     with pytest.raises(OrderOutcomeUnknown, match="never send it again"):
         await exchange.place_order(buy("plan1-BTC", "0.01"))
     found = await exchange.find_orders(["plan1-BTC"])
-    assert found["plan1-BTC"].state is OrderState.FILLED
+    assert found["plan1-BTC"].state is OrderStatus.FILLED
     assert kraken.count("AddOrder") == 1
     assert len(kraken.orders) == 1
 

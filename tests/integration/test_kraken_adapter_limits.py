@@ -10,13 +10,8 @@ from decimal import Decimal
 import pytest
 
 from core.domain.models import Side
-from core.domain.orders import (
-    OrderAmend,
-    OrderRequest,
-    OrderState,
-    OrderType,
-    TimeInForce,
-)
+from core.domain.orders import OrderAmend, OrderRequest, OrderType, TimeInForce
+from core.domain.statuses import OrderStatus
 from core.errors import (
     AmendOutcomeUnknown,
     CancelOutcomeUnknown,
@@ -115,7 +110,7 @@ async def test_a_post_only_order_at_the_touch_fills_as_maker(
     touch = (await exchange.touch(["BTC/EUR"]))["BTC/EUR"]
     placed = await exchange.place_order(maker("m-1", Side.BUY, "0.01", touch.bid))
     assert (placed.state, placed.order_type, placed.post_only) == (
-        OrderState.OPEN,
+        OrderStatus.OPEN,
         OrderType.LIMIT,
         True,
     )
@@ -130,7 +125,7 @@ async def test_a_post_only_order_at_the_touch_fills_as_maker(
     kraken.trade("BTC/EUR", "sell", "1")
     [order] = (await exchange.fetch_orders([placed.exchange_id])).values()
     assert (order.state, order.filled, order.average_price) == (
-        OrderState.FILLED,
+        OrderStatus.FILLED,
         D("0.01"),
         D("39998"),
     )
@@ -164,7 +159,7 @@ async def test_a_post_only_order_cancelled_by_kraken_reads_back_with_its_reason(
     found = await exchange.find_orders(["x-2"])
     assert (found["x-2"].exchange_id, found["x-2"].state) == (
         placed.exchange_id,
-        OrderState.CANCELED,
+        OrderStatus.CANCELED,
     )
     assert found["x-2"].reason == "Post only order"
 
@@ -205,7 +200,7 @@ async def test_a_touch_that_runs_away_is_followed_with_one_amend_that_keeps_the_
     order = found["a-1"]
     assert (order.exchange_id, order.state, order.filled) == (
         placed.exchange_id,
-        OrderState.FILLED,
+        OrderStatus.FILLED,
         D("0.02"),
     )
     assert order.cost == D("199.99") + D("601.47")  # 0.005 at 39998, then 0.015 at 40098
@@ -289,12 +284,12 @@ async def test_a_partial_fill_then_a_cancel_is_confirmed_with_its_fills(
     placed = await exchange.place_order(maker("c-1", Side.BUY, "0.01", "39998"))
     kraken.trade("BTC/EUR", "sell", "0.004")
     [partial] = (await exchange.fetch_orders([placed.exchange_id])).values()
-    assert (partial.state, partial.filled) == (OrderState.OPEN, D("0.004"))
+    assert (partial.state, partial.filled) == (OrderStatus.OPEN, D("0.004"))
     kraken.clear_requests()
     final = await exchange.cancel_order(exchange_id=placed.exchange_id)
     assert kraken.counts() == {"CancelOrder": 1, "QueryOrders": 1}
     assert (final.state, final.filled, final.reason) == (
-        OrderState.PARTIAL,
+        OrderStatus.PARTIAL,
         D("0.004"),
         "User requested",
     )
@@ -308,7 +303,7 @@ async def test_a_cancel_by_client_id_is_confirmed_from_the_closed_orders(
     final = await exchange.cancel_order(client_id="c-2")
     assert (final.exchange_id, final.state, final.client_id) == (
         placed.exchange_id,
-        OrderState.CANCELED,
+        OrderStatus.CANCELED,
         "c-2",
     )
     assert sent(kraken, "CancelOrder")[-1] == {"cl_ord_id": "c-2"}
@@ -321,7 +316,7 @@ async def test_cancelling_an_order_that_filled_meanwhile_returns_its_fill(
     placed = await exchange.place_order(maker("c-3", Side.BUY, "0.01", "39998"))
     kraken.trade("BTC/EUR", "sell", "1")
     final = await exchange.cancel_order(exchange_id=placed.exchange_id)
-    assert (final.state, final.filled) == (OrderState.FILLED, D("0.01"))
+    assert (final.state, final.filled) == (OrderStatus.FILLED, D("0.01"))
     with pytest.raises(UnknownOrder):
         await exchange.cancel_order(client_id="never-placed")
 
@@ -348,7 +343,7 @@ async def test_an_ioc_fallback_is_capped_at_its_limit_and_the_rest_is_cancelled(
     assert placed.limit_price == D("40026.0")
     assert sent(kraken, "AddOrder")[0]["timeinforce"] == "IOC"
     [order] = (await exchange.fetch_orders([placed.exchange_id])).values()
-    assert (order.state, order.filled) == (OrderState.PARTIAL, D("0.2"))
+    assert (order.state, order.filled) == (OrderStatus.PARTIAL, D("0.2"))
     assert order.average_price is not None and order.average_price <= cap
     assert order.maker_share is None  # Kraken's record cannot tell an IOC from a GTC limit
 
@@ -358,7 +353,7 @@ async def test_an_ioc_sell_fills_in_full_at_the_bid_when_the_book_is_deep(
 ) -> None:
     placed = await exchange.place_order(ioc("f-2", Side.SELL, "0.1", "39900"))
     [order] = (await exchange.fetch_orders([placed.exchange_id])).values()
-    assert (order.state, order.average_price) == (OrderState.FILLED, D("39998"))
+    assert (order.state, order.average_price) == (OrderStatus.FILLED, D("39998"))
     assert order.fee == D("15.9992")  # taker 0.40 % of 3999.80
 
 

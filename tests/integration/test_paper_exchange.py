@@ -16,7 +16,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from core.domain.models import DataSource, MarketData, Quote, Side
-from core.domain.orders import OrderRequest, OrderState, OrderType
+from core.domain.orders import OrderRequest, OrderType
+from core.domain.statuses import OrderStatus
 from core.errors import (
     ExchangeUnavailable,
     InsufficientFunds,
@@ -111,7 +112,7 @@ async def test_a_book_that_already_has_balances_is_not_seeded_again() -> None:
 async def test_a_buy_fills_at_the_ask_and_pays_the_taker_fee_in_eur() -> None:
     book = FakePaperBook()
     result = await paper(book, cash("1000")).place_order(order("BTC/EUR", Side.BUY, "0.01"))
-    assert result.state is OrderState.FILLED
+    assert result.state is OrderStatus.FILLED
     assert (result.amount, result.filled) == (Decimal("0.01"), Decimal("0.01"))
     assert result.average_price == Decimal("40008.0")
     assert result.cost == Decimal("400.08")

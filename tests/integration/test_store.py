@@ -14,18 +14,12 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from core.domain.models import Side
-from core.domain.orders import OrderResult, OrderState
+from core.domain.orders import OrderResult
+from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 from core.errors import ExecutionRefused, StorageError
 from core.ports import PaperBook
 from core.store.db import make_engine
-from core.store.records import (
-    FillRecord,
-    JournalStatus,
-    LeaseOwner,
-    PlanRecord,
-    PlanStatus,
-    RunOutcome,
-)
+from core.store.records import FillRecord, LeaseOwner, PlanRecord
 from core.store.repo import Store
 
 T = TypeVar("T")
@@ -469,7 +463,7 @@ def test_an_intent_is_recorded_before_sending(store: Store) -> None:
         "plan-1", None, "cid-1", "BTC/EUR", Side.SELL, EXACT, NOW, mode="paper"
     )
 
-    assert (entry.status, entry.side, entry.amount) == (JournalStatus.INTENT, Side.SELL, EXACT)
+    assert (entry.status, entry.side, entry.amount) == (OrderStatus.INTENT, Side.SELL, EXACT)
     assert (entry.filled_amount, entry.cost, entry.fee) == (Decimal(0),) * 3
     assert entry.exchange_order_id is None and entry.created_at == NOW
 
@@ -491,20 +485,20 @@ def test_a_journal_entry_needs_a_stored_plan(store: Store) -> None:
 
 def test_journal_update_sets_only_what_it_is_given(store: Store) -> None:
     store.add_plan(a_plan())
-    sent_order(store, "plan-1", None, "cid-1", status=JournalStatus.SENT)
+    sent_order(store, "plan-1", None, "cid-1", status=OrderStatus.SENT)
     store.journal_update(
         "cid-1",
-        status=JournalStatus.OPEN,
+        status=OrderStatus.OPEN,
         exchange_order_id="OABCDE-12345-FGHIJK",
         filled_amount=Decimal("0.004"),
         now=LATER,
     )
 
     entry = store.journal_update(
-        "cid-1", status=JournalStatus.FILLED, cost=Decimal("400.1"), fee=EXACT, now=LATER
+        "cid-1", status=OrderStatus.FILLED, cost=Decimal("400.1"), fee=EXACT, now=LATER
     )
 
-    assert entry.status is JournalStatus.FILLED
+    assert entry.status is OrderStatus.FILLED
     assert entry.exchange_order_id == "OABCDE-12345-FGHIJK"
     assert (entry.filled_amount, entry.cost, entry.fee) == (
         Decimal("0.004"),
@@ -516,21 +510,21 @@ def test_journal_update_sets_only_what_it_is_given(store: Store) -> None:
 
 def test_updating_an_unknown_client_order_id_is_a_storage_error(store: Store) -> None:
     with pytest.raises(StorageError, match="cid-x"):
-        store.journal_update("cid-x", status=JournalStatus.FILLED, now=NOW)
+        store.journal_update("cid-x", status=OrderStatus.FILLED, now=NOW)
 
 
 def test_unresolved_entries_are_intent_sent_unknown_and_open(store: Store) -> None:
     store.add_plan(a_plan())
-    for status in JournalStatus:
+    for status in OrderStatus:
         sent_order(store, "plan-1", None, f"cid-{status}", status=status)
 
     unresolved = store.journal_unresolved()
 
     assert [e.status for e in unresolved] == [
-        JournalStatus.INTENT,
-        JournalStatus.SENT,
-        JournalStatus.OPEN,
-        JournalStatus.UNKNOWN,
+        OrderStatus.INTENT,
+        OrderStatus.SENT,
+        OrderStatus.OPEN,
+        OrderStatus.UNKNOWN,
     ]
     assert all(e.status.unresolved for e in unresolved)
 
@@ -556,7 +550,7 @@ def finished_run(
     plan_id: str,
     started: datetime,
     outcome: RunOutcome,
-    *orders: JournalStatus,
+    *orders: OrderStatus,
     drift_after: Decimal | None = Decimal(1),
     mode: str = "paper",
 ) -> int:
@@ -573,8 +567,8 @@ def finished_run(
         traded_value=Decimal("100.5") * len(orders),
         fees=Decimal("0.4") * len(orders),
         duration_s=1.5,
-        orders_ok=orders.count(JournalStatus.FILLED),
-        orders_failed=len(orders) - orders.count(JournalStatus.FILLED),
+        orders_ok=orders.count(OrderStatus.FILLED),
+        orders_failed=len(orders) - orders.count(OrderStatus.FILLED),
         orders_skipped=1,
         note="",
         now=started + timedelta(seconds=2),
@@ -583,7 +577,7 @@ def finished_run(
 
 
 def test_a_run_starts_running_and_finishes_with_its_figures(store: Store) -> None:
-    run_id = finished_run(store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED)
+    run_id = finished_run(store, "p1", NOW, RunOutcome.FULL, OrderStatus.FILLED)
 
     (run,) = store.history(10)
 
@@ -599,15 +593,15 @@ def test_a_run_starts_running_and_finishes_with_its_figures(store: Store) -> Non
 
 
 def test_history_lists_the_newest_runs_first_with_their_orders(store: Store) -> None:
-    finished_run(store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED)
+    finished_run(store, "p1", NOW, RunOutcome.FULL, OrderStatus.FILLED)
     finished_run(store, "p2", NOW + timedelta(hours=1), RunOutcome.NOTHING)
     finished_run(
         store,
         "p3",
         NOW + timedelta(hours=2),
         RunOutcome.PARTIAL,
-        JournalStatus.FILLED,
-        JournalStatus.REJECTED,
+        OrderStatus.FILLED,
+        OrderStatus.REJECTED,
     )
 
     history = store.history(2)
@@ -620,18 +614,18 @@ def test_history_lists_the_newest_runs_first_with_their_orders(store: Store) -> 
 
 def test_last_executed_run_skips_runs_that_placed_nothing(store: Store) -> None:
     assert store.last_executed_run() is None
-    finished_run(store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED)
+    finished_run(store, "p1", NOW, RunOutcome.FULL, OrderStatus.FILLED)
     finished_run(store, "p2", NOW + timedelta(hours=1), RunOutcome.NOTHING)
-    finished_run(store, "p3", NOW + timedelta(hours=2), RunOutcome.FAILED, JournalStatus.REJECTED)
+    finished_run(store, "p3", NOW + timedelta(hours=2), RunOutcome.FAILED, OrderStatus.REJECTED)
 
     last = store.last_executed_run()
 
     assert last is not None and last.plan_id == "p1"
-    assert [o.status for o in last.orders] == [JournalStatus.FILLED]
+    assert [o.status for o in last.orders] == [OrderStatus.FILLED]
 
 
 def test_a_run_cut_short_by_a_crash_counts_as_executed(store: Store) -> None:
-    finished_run(store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED)
+    finished_run(store, "p1", NOW, RunOutcome.FULL, OrderStatus.FILLED)
     store.add_plan(a_plan("p2"))
     run_id = store.start_run("p2", OWNER, Decimal(7), LATER, mode="paper")
     sent_order(store, "p2", run_id, "crashed")
@@ -665,11 +659,9 @@ def test_a_plan_or_run_in_no_known_mode_is_refused(store: Store, mode: str) -> N
 def test_history_stats_and_the_last_executed_run_count_one_mode_when_asked(
     store: Store,
 ) -> None:
-    paper = finished_run(
-        store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED, JournalStatus.FILLED
-    )
+    paper = finished_run(store, "p1", NOW, RunOutcome.FULL, OrderStatus.FILLED, OrderStatus.FILLED)
     live = finished_run(
-        store, "l1", NOW + timedelta(hours=1), RunOutcome.FULL, JournalStatus.FILLED, mode="live"
+        store, "l1", NOW + timedelta(hours=1), RunOutcome.FULL, OrderStatus.FILLED, mode="live"
     )
 
     assert [r.id for r in store.history(5, mode="paper")] == [paper]
@@ -722,19 +714,17 @@ def test_stats_of_an_empty_database_are_zero(store: Store) -> None:
 
 
 def test_stats_aggregate_every_run_exactly(store: Store) -> None:
-    finished_run(
-        store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED, drift_after=Decimal("0.5")
-    )
+    finished_run(store, "p1", NOW, RunOutcome.FULL, OrderStatus.FILLED, drift_after=Decimal("0.5"))
     finished_run(
         store,
         "p2",
         NOW + timedelta(hours=1),
         RunOutcome.PARTIAL,
-        JournalStatus.FILLED,
-        JournalStatus.PARTIAL,
+        OrderStatus.FILLED,
+        OrderStatus.PARTIAL,
         drift_after=None,
     )
-    store.journal_update("p2-1", status=JournalStatus.PARTIAL, cost=EXACT, now=LATER)
+    store.journal_update("p2-1", status=OrderStatus.PARTIAL, cost=EXACT, now=LATER)
 
     stats = store.stats()
 
@@ -794,7 +784,7 @@ def a_paper_order(**changes: object) -> OrderResult:
         exchange_id="OPAPER-00001-AAAAAA",
         symbol="BTC/EUR",
         side=Side.BUY,
-        state=OrderState.FILLED,
+        state=OrderStatus.FILLED,
         amount=Decimal("0.01"),
         filled=Decimal("0.01"),
         average_price=Decimal("40000.1"),
@@ -844,12 +834,12 @@ def test_a_paper_order_that_cannot_be_written_leaves_the_balances_alone(store: S
 
 def test_recording_a_paper_order_again_updates_it_in_place(store: Store) -> None:
     store.record_paper_order({}, a_paper_order(exchange_id="O2"), LATER)
-    store.record_paper_order({}, a_paper_order(state=OrderState.OPEN), NOW)
+    store.record_paper_order({}, a_paper_order(state=OrderStatus.OPEN), NOW)
 
     store.record_paper_order({}, a_paper_order(), LATER + timedelta(hours=1))
 
     assert [o.exchange_id for o in store.paper_orders()] == ["OPAPER-00001-AAAAAA", "O2"]
-    assert store.paper_orders()[0].state is OrderState.FILLED
+    assert store.paper_orders()[0].state is OrderStatus.FILLED
 
 
 # --- Preferences and small state --------------------------------------------------------
@@ -878,8 +868,8 @@ def test_a_restart_keeps_everything(url: str, store: Store) -> None:
     store.set_targets({"BTC": EXACT, "ETH": Decimal(60)}, NOW)
     store.lock("SOL", OWNER, NOW, reason="staked")
     store.add_plan(a_plan())
-    run_id = finished_run(store, "p1", NOW, RunOutcome.FULL, JournalStatus.FILLED)
-    sent_order(store, "plan-1", None, "open-1", status=JournalStatus.OPEN)
+    run_id = finished_run(store, "p1", NOW, RunOutcome.FULL, OrderStatus.FILLED)
+    sent_order(store, "plan-1", None, "open-1", status=OrderStatus.OPEN)
     store.seed_paper_balances({"EUR": Decimal(500)})
     store.kv_set("heartbeat", "ok", NOW)
     store.close()

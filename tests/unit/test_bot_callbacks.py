@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.domain.statuses import RunOutcome
 from core.errors import ExchangeUnavailable, ExecutionRefused
-from core.results import RunOutcome
 from tests.unit.test_bot_fakes import (
     FRIEND,
     OWNER,

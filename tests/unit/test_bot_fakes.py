@@ -24,6 +24,7 @@ from bot.state import BotApp
 from core.config import Settings
 from core.domain.models import Plan, Side
 from core.domain.planner import make_plan
+from core.domain.statuses import RunOutcome
 from core.errors import ExchangeError, ExecutionRefused, InputError
 from core.execution import Progress
 from core.results import (
@@ -32,7 +33,6 @@ from core.results import (
     LockInfo,
     OrderOutcome,
     PreparedPlan,
-    RunOutcome,
     RunSummary,
     Stats,
 )

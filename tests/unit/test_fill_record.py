@@ -7,13 +7,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from core.domain.models import Side
-from core.domain.orders import OrderResult, OrderState
+from core.domain.orders import OrderResult
+from core.domain.statuses import OrderStatus
 from core.orders import fill_record
-from core.store.records import JournalEntry, JournalStatus
+from core.store.records import JournalEntry
 from tests.unit.builders import NOW
 
 ENTRY = JournalEntry(
-    1, "plan-1", 1, "cl-1", "BTC/EUR", Side.SELL, Decimal("0.1"), JournalStatus.SENT, None,
+    1, "plan-1", 1, "cl-1", "BTC/EUR", Side.SELL, Decimal("0.1"), OrderStatus.SENT, None,
     Decimal(0), None, Decimal(0), Decimal(0), None, NOW, NOW, "live",
 )  # fmt: skip
 CLOSED = NOW - timedelta(seconds=3)
@@ -22,7 +23,7 @@ CLOSED = NOW - timedelta(seconds=3)
 def result(symbol: str, **changes: object) -> OrderResult:
     values: dict[str, object] = {
         "client_id": "cl-1", "exchange_id": "OX-1", "symbol": symbol, "side": Side.SELL,
-        "state": OrderState.FILLED, "amount": Decimal("0.1"), "filled": Decimal("0.1"),
+        "state": OrderStatus.FILLED, "amount": Decimal("0.1"), "filled": Decimal("0.1"),
         "average_price": Decimal(40000), "cost": Decimal(4000), "fee": Decimal(16),
         "closed_at": CLOSED,
     }  # fmt: skip

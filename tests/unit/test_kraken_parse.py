@@ -11,7 +11,8 @@ import ccxt.async_support as ccxt
 import pytest
 
 from core.domain.models import Market
-from core.domain.orders import OrderState, OrderType
+from core.domain.orders import OrderType
+from core.domain.statuses import OrderStatus
 from core.errors import ExchangeUnavailable, OrderRejected
 from core.exchange.kraken_parse import (
     MarketCatalog,
@@ -162,19 +163,19 @@ def test_an_answer_without_a_result_object_is_refused() -> None:
 @pytest.mark.parametrize(
     ("status", "filled", "state"),
     [
-        ("pending", "0", OrderState.OPEN),
-        ("open", "0.5", OrderState.OPEN),
-        ("closed", "1", OrderState.FILLED),
-        ("closed", "0.5", OrderState.PARTIAL),
-        ("canceled", "0.5", OrderState.PARTIAL),
-        ("expired", "0.5", OrderState.PARTIAL),
-        ("canceled", "0", OrderState.CANCELED),
-        ("expired", "0", OrderState.CANCELED),
-        ("something_new", "0", OrderState.OPEN),
+        ("pending", "0", OrderStatus.OPEN),
+        ("open", "0.5", OrderStatus.OPEN),
+        ("closed", "1", OrderStatus.FILLED),
+        ("closed", "0.5", OrderStatus.PARTIAL),
+        ("canceled", "0.5", OrderStatus.PARTIAL),
+        ("expired", "0.5", OrderStatus.PARTIAL),
+        ("canceled", "0", OrderStatus.CANCELED),
+        ("expired", "0", OrderStatus.CANCELED),
+        ("something_new", "0", OrderStatus.OPEN),
     ],
 )
 def test_krakens_order_status_and_fill_give_the_domain_state(
-    status: str, filled: str, state: OrderState
+    status: str, filled: str, state: OrderStatus
 ) -> None:
     assert order_state(status, Decimal(1), Decimal(filled)) is state
 
@@ -185,7 +186,7 @@ def test_a_recorded_filled_market_order_reads_with_cost_fee_and_average_price() 
     assert (order.exchange_id, order.symbol, order.state) == (
         "OGMZCL-KC6MC-ZRBGM6",
         "LTCUSDT",
-        OrderState.FILLED,
+        OrderStatus.FILLED,
     )
     assert (order.amount, order.filled) == (Decimal("0.1"), Decimal("0.1"))
     assert (order.cost, order.fee) == (Decimal("7.105741"), Decimal("0.018475"))
@@ -196,7 +197,7 @@ def test_a_recorded_filled_market_order_reads_with_cost_fee_and_average_price() 
 def test_a_recorded_open_order_has_no_average_price() -> None:
     (txid, info), *_ = recorded("OpenOrders.json")["result"]["open"].items()
     order = order_from_raw(txid, info, lambda pair: btc_eur() if pair == "ETHEUR" else None)
-    assert (order.state, order.average_price, order.symbol) == (OrderState.OPEN, None, "BTC/EUR")
+    assert (order.state, order.average_price, order.symbol) == (OrderStatus.OPEN, None, "BTC/EUR")
 
 
 def test_orders_are_matched_by_their_client_order_id() -> None:
@@ -259,7 +260,7 @@ def test_a_recorded_open_post_only_order_reads_as_a_maker_limit_order() -> None:
         Decimal("50"),
         True,
     )
-    assert (order.state, order.maker_share) == (OrderState.OPEN, Decimal(1))
+    assert (order.state, order.maker_share) == (OrderStatus.OPEN, Decimal(1))
 
 
 def test_a_recorded_market_order_reads_as_taker_and_a_plain_limit_as_unknown() -> None:

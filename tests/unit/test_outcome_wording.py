@@ -10,7 +10,8 @@ from html import unescape
 
 from bot import cli_render, render, render_info
 from core.domain.models import Side, SkippedOrder
-from core.results import ExecutionReport, OrderOutcome, RunOutcome, RunSummary
+from core.domain.statuses import RunOutcome
+from core.results import ExecutionReport, OrderOutcome, RunSummary
 from tests.unit.builders import NOW
 
 SELL = OrderOutcome(
