@@ -1,17 +1,28 @@
-"""Charts for phones: data in, PNG bytes out. Pure and thread-confined per call.
+"""Charts for phones: data in, PNG bytes out, drawn in a process of their own.
 
-Uses matplotlib's object API (`Figure` + the Agg canvas) and never pyplot, so there is no
-global figure state. matplotlib is imported on the first chart, not at start: it costs
-about half a second and 40 MB that a bot which never draws should not pay.
-About 800x600 pixels with large fonts, to stay readable on a phone screen.
+`weights_png` and `drift_png` are pure: matplotlib's object API (`Figure` + the Agg canvas),
+never pyplot, so there is no global figure state. About 800x600 pixels with large fonts, to
+stay readable on a phone screen.
+
+The bot calls them through `render_apart`, which runs one in a fresh `python -m bot.charts`
+process and returns its PNG. So matplotlib never loads into the bot: with numpy, Pillow and
+its fonts it takes about 45 MB, and every figure is a web of reference cycles that stays in
+memory until Python's full garbage collection, which a process of the bot's size runs rarely
+(drawing in its own process, the bot settled near 190 MB). A chart process takes about 75 MB
+for about a second and gives all of it back when it exits; the price is its start and
+matplotlib's import, 0.4 to 0.8 s more per chart (README, Benchmark, row 6).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.domain.models import Plan
@@ -27,6 +38,45 @@ TARGET_COLOR = "#b0b0b0"
 AFTER_COLOR = "#2ca02c"
 BEFORE_COLOR = "#d62728"
 MAX_RUNS = 30
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+TIMEOUT_S = 60.0  # a small board's first import of matplotlib after a boot takes seconds
+_ROOT = Path(__file__).resolve().parent.parent  # where `bot` and `core` are, for the child
+
+
+class ChartError(RuntimeError):
+    """The chart process failed, timed out or answered something that is not a PNG."""
+
+
+def render_apart(draw: Callable[[], bytes], timeout_s: float = TIMEOUT_S) -> bytes:
+    """`draw()` in a fresh Python process (blocking): its PNG; ChartError if it fails.
+
+    `draw` is pickled, so it must be a module-level function or a `functools.partial` of one
+    with picklable arguments, like `partial(weights_png, plan)`. The child imports only this
+    module and what unpickling `draw` needs, and exits once the PNG is written.
+    """
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.charts"],
+            input=pickle.dumps(draw),
+            capture_output=True,
+            cwd=_ROOT,
+            timeout=timeout_s,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ChartError(f"the chart process took more than {timeout_s:g} s") from None
+    if done.returncode != 0:
+        last = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise ChartError(f"the chart process exited {done.returncode}: {last[0]}")
+    if not done.stdout.startswith(PNG_MAGIC):
+        raise ChartError(f"the chart process wrote {len(done.stdout)} bytes that are not a PNG")
+    return done.stdout
+
+
+def _serve() -> None:
+    """The chart process: a pickled `draw` on stdin, its PNG on stdout."""
+    draw = pickle.load(sys.stdin.buffer)
+    sys.stdout.buffer.write(draw())
 
 
 def _figure() -> Figure:
@@ -99,3 +149,7 @@ def drift_png(
     axes.grid(axis="y", alpha=0.3)
     _style(axes)
     return _png(figure)
+
+
+if __name__ == "__main__":
+    _serve()

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot import markup
+from bot import charts, markup
 from bot.state import Context
 from core.logs import get_logger
 
@@ -46,10 +46,11 @@ async def edit(message: Message, html: str, keyboard: InlineKeyboardMarkup | Non
 async def reply_chart(
     message: Message, context: Context, draw: Callable[[], bytes], filename: str, caption: str
 ) -> None:
-    """Render a chart in the chart thread, then send it as a photo; a drawing bug is logged."""
+    """Render a chart in its own process (one at a time, waited for in the chart thread), then
+    send it as a photo; a drawing bug is logged."""
     loop = asyncio.get_running_loop()
     try:
-        png = await loop.run_in_executor(context.bot_data.charts, draw)
+        png = await loop.run_in_executor(context.bot_data.charts, charts.render_apart, draw)
     except Exception:  # a chart is an extra: the text reply already went out
         log.exception("could not draw a chart", chart=filename)
         return
