@@ -1,7 +1,8 @@
 """`python -m bench [--quick] [--only ROW ...] [--output PATH]` (`make bench`).
 
 Prints one table and writes the same figures as JSON (default `bench/results.json`). Rows:
-1 preview (warm), 2 cold (cold client and the CLI process), 3 execution, 4 planner, 5 bot.
+1 preview (warm), 2 cold (cold client and the CLI process), 3 execution, 4 planner, 5 bot,
+6 memory (the bot over 5,000 mixed commands).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only",
         action="append",
         metavar="ROW",
-        help="run only this group (1 preview, 2 cold, 3 execution, 4 planner, 5 bot); repeatable",
+        help="run only this group (1 preview, 2 cold, 3 execution, 4 planner, 5 bot, 6 memory); "
+        "repeatable",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the JSON file")
     return parser.parse_args(argv)

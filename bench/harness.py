@@ -91,12 +91,22 @@ class Finished:
     stderr: str
 
 
-def _run_measured(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Finished:
-    """Run `argv` to completion under `bench.peak` (see there why), blocking."""
+def _run_measured(
+    argv: Sequence[str], env: Mapping[str, str], cwd: Path, stdin: bytes | None = None
+) -> Finished:
+    """Run `argv` to completion under `bench.peak` (see there why), blocking; `stdin` is what
+    it reads (None: the benchmark's own stdin)."""
     with tempfile.TemporaryDirectory(prefix="rebalance-bench-peak-") as tmp:
         result = Path(tmp) / "result.json"
         launcher = python_module("bench.peak", str(result), *argv)
-        done = subprocess.run(launcher, env=dict(env), cwd=cwd, capture_output=True, check=False)
+        done = subprocess.run(
+            launcher,
+            input=stdin,
+            env=dict(env),
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+        )
         if not result.exists():
             raise RuntimeError(f"bench.peak failed: {done.stderr.decode(errors='replace')}")
         measured = json.loads(result.read_text())
@@ -109,9 +119,11 @@ def _run_measured(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Fin
     )
 
 
-async def run_process(argv: Sequence[str], env: Mapping[str, str], cwd: Path) -> Finished:
+async def run_process(
+    argv: Sequence[str], env: Mapping[str, str], cwd: Path, stdin: bytes | None = None
+) -> Finished:
     """`_run_measured` in a worker thread; raises when the process failed."""
-    done = await asyncio.to_thread(_run_measured, argv, env, cwd)
+    done = await asyncio.to_thread(_run_measured, argv, env, cwd, stdin)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {' | '.join(tail)}")

@@ -2,10 +2,10 @@
 
 `rebalance-bot run` starts as a subprocess in paper mode on the bundled snapshot
 (PAPER_MARKET_DATA=snapshot), pointed at a fake Telegram server (also a subprocess). Measured:
-time from spawning the process to its first getUpdates; resident memory (VmRSS) once idle and
-after 200 commands answered one after the other; time from queueing a `/preview` update to
-the reply. The reference is `bench.echo_bot`, a minimal PTB echo bot measured the same way:
-python-telegram-bot's floor, not a competitor (it does no work).
+time from spawning the process to its first getUpdates; resident memory (VmRSS) once idle;
+time from queueing a `/preview` update to the reply. The reference is `bench.echo_bot`, a
+minimal PTB echo bot measured the same way: python-telegram-bot's floor, not a competitor (it
+does no work). Memory under thousands of commands is row 6 (`bench.rows_memory`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 from bench.harness import (
     child_env,
@@ -30,8 +31,6 @@ from bench.report import Row, Side, Unit
 from bench.servers import TelegramServer, stop_process, telegram_server
 
 OWNER = 111
-COMMANDS = ("/preview", "/check", "/targets", "/history", "/help")
-COMMAND_COUNT = 200
 START_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 30.0
 IDLE_SETTLE_S = 1.0
@@ -40,9 +39,8 @@ NOTE = (
     "reference: bench.echo_bot, a minimal python-telegram-bot echo bot (one handler that "
     "repeats the text; no database, rendering or job queue): the library's floor, which the "
     "bot cannot beat. The bot also imports SQLAlchemy/Alembic and pydantic at start, migrates "
-    "and opens its database, sets its command menu and reconciles before polling, renders "
-    "every reply and draws a chart for each /check (matplotlib, ~45 MB, loads with the first "
-    "chart: most of the RSS growth after 200 commands)"
+    "and opens its database, sets its command menu and reconciles before polling, and renders "
+    "every reply"
 )
 
 
@@ -50,7 +48,7 @@ NOTE = (
 class BotSpec:
     name: str
     argv: Sequence[str]
-    charts: frozenset[str]  # commands answered with a photo after the text
+    charts: frozenset[str]  # commands that may be answered with a photo after the text
 
     def env(self, tg: TelegramServer, database: Path) -> dict[str, str]:
         return child_env(
@@ -67,7 +65,7 @@ class BotSpec:
         )
 
 
-PROJECT = BotSpec("project", product_command("run"), frozenset({"/check"}))
+PROJECT = BotSpec("project", product_command("run"), frozenset({"/check", "/stats"}))
 REFERENCE = BotSpec("reference", python_module("bench.echo_bot"), frozenset())
 
 
@@ -76,27 +74,56 @@ class Launch:
     start_s: float
     idle_rss: int
     previews: list[float]
-    busy_rss: int
 
 
-def _log(path: Path) -> IO[bytes]:
-    return path.open("wb")
+@dataclass(frozen=True)
+class Running:
+    """A bot process polling the fake Telegram server, and how long it took to get there."""
+
+    tg: TelegramServer
+    process: asyncio.subprocess.Process
+    start_s: float
+
+    async def reply(self, text: str) -> tuple[float, dict[str, Any]]:
+        """Send `text` as the owner: seconds until the bot's reply, and the reply."""
+        start = time.perf_counter()
+        await self.tg.send(OWNER, text)
+        return time.perf_counter() - start, await self.message()
+
+    async def message(self) -> dict[str, Any]:
+        """The next message the bot sends to the owner."""
+        found: dict[str, Any] = await self.tg.wait("message", REPLY_TIMEOUT_S, chat_id=str(OWNER))
+        return found
+
+    async def photo(self) -> None:
+        """Until the next photo the bot sends."""
+        await self.tg.wait("photo", REPLY_TIMEOUT_S, chat_id=str(OWNER))
+
+    def rss(self) -> int:
+        return resident_bytes(self.process.pid)
 
 
-async def _reply_time(tg: TelegramServer, text: str) -> float:
-    start = time.perf_counter()
-    await tg.send(OWNER, text)
-    await tg.wait("message", REPLY_TIMEOUT_S, chat_id=str(OWNER))
-    return time.perf_counter() - start
+@asynccontextmanager
+async def running_bot(spec: BotSpec, workdir: Path, name: str) -> AsyncIterator[Running]:
+    """`spec` started against a fresh fake Telegram server, from spawn to its first poll.
 
-
-async def _commands(tg: TelegramServer, spec: BotSpec, count: int) -> None:
-    """`count` commands, each after the previous one's reply; then every chart they asked for."""
-    sent = [COMMANDS[i % len(COMMANDS)] for i in range(count)]
-    for text in sent:
-        await _reply_time(tg, text)
-    for _ in range(sum(1 for text in sent if text in spec.charts)):
-        await tg.wait("photo", REPLY_TIMEOUT_S, chat_id=str(OWNER))
+    Its log goes to `workdir/bot-NAME.log`, its database to `workdir/bot-NAME.db`.
+    """
+    async with telegram_server() as tg:
+        with (workdir / f"bot-{name}.log").open("wb") as log:
+            start = time.perf_counter()
+            process = await asyncio.create_subprocess_exec(
+                *spec.argv,
+                cwd=workdir,
+                env=spec.env(tg, workdir / f"bot-{name}.db"),
+                stdout=log,
+                stderr=log,
+            )
+            try:
+                await _first_poll(tg, process)
+                yield Running(tg, process, time.perf_counter() - start)
+            finally:
+                await stop_process(process)
 
 
 async def _first_poll(tg: TelegramServer, process: asyncio.subprocess.Process) -> None:
@@ -112,27 +139,11 @@ async def _first_poll(tg: TelegramServer, process: asyncio.subprocess.Process) -
 
 
 async def _launch(spec: BotSpec, workdir: Path, index: int, quick: bool) -> Launch:
-    async with telegram_server() as tg:
-        log = _log(workdir / f"bot-{spec.name}-{index}.log")
-        start = time.perf_counter()
-        process = await asyncio.create_subprocess_exec(
-            *spec.argv,
-            cwd=workdir,
-            env=spec.env(tg, workdir / f"bot-{spec.name}-{index}.db"),
-            stdout=log,
-            stderr=log,
-        )
-        try:
-            await _first_poll(tg, process)
-            start_s = time.perf_counter() - start
-            await asyncio.sleep(IDLE_SETTLE_S)
-            idle = resident_bytes(process.pid)
-            previews = [await _reply_time(tg, "/preview") for _ in range(reps(quick, 6, 3))]
-            await _commands(tg, spec, reps(quick, COMMAND_COUNT, 20))
-            return Launch(start_s, idle, previews[1:], resident_bytes(process.pid))
-        finally:
-            await stop_process(process)
-            log.close()
+    async with running_bot(spec, workdir, f"{spec.name}-{index}") as bot:
+        await asyncio.sleep(IDLE_SETTLE_S)
+        idle = bot.rss()
+        previews = [(await bot.reply("/preview"))[0] for _ in range(reps(quick, 6, 3))]
+        return Launch(bot.start_s, idle, previews[1:])
 
 
 async def bot_problem(workdir: Path) -> str:
@@ -181,11 +192,9 @@ async def _all_launches(workdir: Path, quick: bool) -> tuple[list[Launch] | str,
 
 async def bot_rows(quick: bool, workdir: Path) -> list[Row]:
     project, reference = await _all_launches(workdir, quick)
-    count = reps(quick, COMMAND_COUNT, 20)
     metrics: tuple[tuple[str, str, Unit, Callable[[Launch], list[float]]], ...] = (
         ("start", "start → first getUpdates", "s", lambda x: [x.start_s]),
         ("rss.idle", "RSS idle", "bytes", lambda x: [float(x.idle_rss)]),
-        ("rss.busy", f"RSS after {count} commands", "bytes", lambda x: [float(x.busy_rss)]),
         ("preview", "/preview update → reply", "s", lambda x: x.previews),
     )
     group = "5 bot (paper, snapshot)"

@@ -20,6 +20,7 @@ from bench.harness import PRODUCT_VARIABLES, load_average, machine_facts
 from bench.report import Results, Row
 from bench.rows_bot import bot_rows
 from bench.rows_execution import execution_rows
+from bench.rows_memory import memory_rows
 from bench.rows_planner import planner_rows
 from bench.rows_preview import cold_rows, warm_rows
 from bench.scenario import LATENCY_S, TIER
@@ -32,6 +33,7 @@ GROUPS: dict[str, Group] = {
     "execution": execution_rows,
     "planner": planner_rows,
     "bot": bot_rows,
+    "memory": memory_rows,
 }
 ALIASES = {str(i): name for i, name in enumerate(GROUPS, start=1)}
 BYTECODE_NOTE = (
