@@ -26,7 +26,7 @@ from bench.scenario import (
     set_up_kraken,
 )
 from bench.servers import KrakenServer, kraken_server
-from core.wiring import open_rebalancer
+from core.bootstrap import open_rebalancer
 
 SIZES = (4, 10, 25)
 # Reference runs take ~4 s per order (a 1 s pause, then a fetch_order every 3 s): fewer runs.

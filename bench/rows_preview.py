@@ -2,7 +2,7 @@
 
 Live mode against the fake Kraken (a subprocess on 127.0.0.1, 50 ms injected before every
 request, Starter counter), four assets. The project is the real facade from
-`core.wiring.open_rebalancer`; the reference is `bench.reference.NaiveBot`.
+`core.bootstrap.open_rebalancer`; the reference is `bench.reference.NaiveBot`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from bench.scenario import (
     set_up_kraken,
 )
 from bench.servers import KrakenServer, kraken_server
-from core.wiring import open_rebalancer
+from core.bootstrap import open_rebalancer
 
 PREVIEW_ASSETS = 4
 WARM = "1 preview, warm (4 assets)"

@@ -34,9 +34,9 @@ from bot import alerts, auth, callbacks, failures, handlers
 from bot.runner import EXIT_CONFIG, serve
 from bot.state import BotApp, BotConfig, BotData, Context, Facade
 from bot.transport import RetryingSender
+from core.bootstrap import open_rebalancer
 from core.config import Settings
 from core.logs import get_logger
-from core.wiring import open_rebalancer
 
 log = get_logger(__name__)
 

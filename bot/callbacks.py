@@ -17,9 +17,9 @@ from bot.markup import MESSAGE_LIMIT, esc, utf16_len
 from bot.parse import Action, button_press
 from bot.replies import edit, reply
 from bot.state import Context
+from core.app.api import OrderOutcome
 from core.errors import ExecutionRefused, RebalanceError
 from core.logs import get_logger
-from core.results import OrderOutcome
 
 log = get_logger(__name__)
 

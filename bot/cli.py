@@ -15,16 +15,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot import cli_render
+from core.app.api import Api, OrderOutcome
+from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
 from core.domain.models import Plan
 from core.domain.statuses import RunOutcome
 from core.errors import ConfigError, ExecutionRefused, InputError, RebalanceError
-from core.facade import Rebalancer
 from core.logs import configure_logging
-from core.results import OrderOutcome
-from core.wiring import healthcheck, open_rebalancer
 
-Command = Callable[[Rebalancer, argparse.Namespace], Awaitable["str | Output"]]
+Command = Callable[[Api, argparse.Namespace], Awaitable["str | Output"]]
 
 
 CLI_USER = "cli"
@@ -47,15 +46,15 @@ class Output:
     exit_code: int = 0
 
 
-async def _check(app: Rebalancer, _: argparse.Namespace) -> str:
+async def _check(app: Api, _: argparse.Namespace) -> str:
     return cli_render.check(await app.check(), app.mode)
 
 
-async def _preview(app: Rebalancer, _: argparse.Namespace) -> str:
+async def _preview(app: Api, _: argparse.Namespace) -> str:
     return cli_render.preview(await app.preview(), app.mode)
 
 
-async def _rebalance(app: Rebalancer, args: argparse.Namespace) -> str | Output:
+async def _rebalance(app: Api, args: argparse.Namespace) -> str | Output:
     prepared = await app.prepare_rebalance(CLI_USER)
     print(cli_render.preview(prepared.plan, app.mode))
     try:
@@ -82,7 +81,7 @@ def _why_not(plan: Plan, args: argparse.Namespace) -> str:
     return ""
 
 
-def _withdraw_if_pending(app: Rebalancer, plan_id: str) -> None:
+def _withdraw_if_pending(app: Api, plan_id: str) -> None:
     """A plan the CLI did not run must not stay confirmable."""
     with contextlib.suppress(ExecutionRefused):
         app.cancel(plan_id, CLI_USER)
@@ -99,13 +98,13 @@ async def _print_progress(outcome: OrderOutcome) -> None:
     print(f"  {outcome.side.value.upper()} {outcome.asset}: {outcome.status}", flush=True)
 
 
-async def _lock(app: Rebalancer, args: argparse.Namespace) -> str:
+async def _lock(app: Api, args: argparse.Namespace) -> str:
     changed = await app.lock(args.symbol, CLI_USER, args.reason)
     symbol = args.symbol.upper()
     return f"{symbol} locked." if changed else f"{symbol} was already locked."
 
 
-async def _unlock(app: Rebalancer, args: argparse.Namespace) -> str:
+async def _unlock(app: Api, args: argparse.Namespace) -> str:
     if args.all:
         return f"Unlocked {app.unlock_all()} asset(s)."
     if not args.symbol:
@@ -115,25 +114,25 @@ async def _unlock(app: Rebalancer, args: argparse.Namespace) -> str:
     return f"{symbol} unlocked." if changed else f"{symbol} was not locked."
 
 
-async def _locked(app: Rebalancer, _: argparse.Namespace) -> str:
+async def _locked(app: Api, _: argparse.Namespace) -> str:
     return cli_render.locks(app.locked())
 
 
-async def _targets(app: Rebalancer, args: argparse.Namespace) -> str:
+async def _targets(app: Api, args: argparse.Namespace) -> str:
     if args.spec:
         return "Saved. " + cli_render.targets(await app.set_targets(args.spec))
     return cli_render.targets(app.targets())
 
 
-async def _stats(app: Rebalancer, _: argparse.Namespace) -> str:
+async def _stats(app: Api, _: argparse.Namespace) -> str:
     return cli_render.stats(app.stats())
 
 
-async def _history(app: Rebalancer, args: argparse.Namespace) -> str:
+async def _history(app: Api, args: argparse.Namespace) -> str:
     return cli_render.history(app.history(args.n))
 
 
-async def _migrate(app: Rebalancer, _: argparse.Namespace) -> str:
+async def _migrate(app: Api, _: argparse.Namespace) -> str:
     return "Database is up to date."
 
 

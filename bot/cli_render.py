@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from bot import fmt
+from core.app.api import ExecutionReport, LockInfo, OrderOutcome, RunSummary, Stats
 from core.domain.models import AssetLine, DataSource, LineStatus, Plan, PlannedOrder, SkippedOrder
-from core.results import ExecutionReport, LockInfo, OrderOutcome, RunSummary, Stats
 
 
 def table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> str:

@@ -14,9 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import fmt, messages
 from bot.markup import bullets, esc, table
 from bot.parse import Action, button_data
+from core.app.api import ExecutionReport, OrderOutcome, PreparedPlan
 from core.domain.models import AssetLine, DataSource, LineStatus, Plan, PlannedOrder
 from core.domain.statuses import RunOutcome
-from core.results import ExecutionReport, OrderOutcome, PreparedPlan
 
 _NOTE_MARK = {
     LineStatus.LOCKED: "🔒",

@@ -10,7 +10,7 @@ from bot import fmt
 from bot.markup import bullets, esc, table
 from bot.parse import EXAMPLE_TARGETS
 from bot.render import band_cell, points, signed
-from core.results import DriftAlert, LockInfo, OrderOutcome, RunSummary, Stats
+from core.app.api import DriftAlert, LockInfo, OrderOutcome, RunSummary, Stats
 
 MODE_WORDS = {
     "paper": "paper mode: simulated orders, no real money moves",

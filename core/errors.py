@@ -37,6 +37,8 @@ RebalanceError                  base; front ends turn these (and only these) int
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class RebalanceError(Exception):
     """Base of every error the core raises on purpose."""
@@ -119,11 +121,13 @@ class CancelOutcomeUnknown(OrderOutcomeUnknown):
 
 
 class ExecutionRefused(RebalanceError):
-    """A prepared plan may not be executed; `code` is a stable machine-readable reason."""
+    """A prepared plan may not be executed; `code` is a stable machine-readable reason and
+    `data` its particulars (times, assets), for front ends to word in their own terms."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, data: Mapping[str, object] | None = None):
         super().__init__(message)
         self.code = code
+        self.data: Mapping[str, object] = dict(data or {})
 
 
 class StorageError(RebalanceError):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol
 
+from core.app.ports import PaperBook
 from core.domain.models import ZERO, Balances, Market, MarketData, Quote, Side
 from core.domain.orders import OrderRequest, OrderResult, OrderType
 from core.domain.sizing import fmt, truncate
@@ -31,7 +32,6 @@ from core.errors import (
 )
 from core.exchange.snapshot import Snapshot, load_snapshot
 from core.logs import get_logger
-from core.ports import PaperBook
 
 log = get_logger(__name__)
 
@@ -62,7 +62,7 @@ def _utc_now() -> datetime:
 
 
 class PaperExchange:
-    """`core.ports.Exchange` over a simulated account; see the module docstring."""
+    """`core.app.ports.Exchange` over a simulated account; see the module docstring."""
 
     name = "paper"
 

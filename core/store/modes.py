@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.app.records import TRADING_MODES
 from core.errors import StorageError
-from core.store.records import TRADING_MODES
 
 
 def checked_mode(mode: str) -> str:

@@ -22,5 +22,5 @@ class Store(SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperS
     """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs.
 
     Build with `Store(make_engine(url))` after `upgrade(url)`; `close()` when done.
-    Implements `core.ports.PaperBook`.
+    Implements `core.app.ports.PaperBook`.
     """

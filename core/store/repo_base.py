@@ -1,9 +1,18 @@
-"""The unit of work every `Store` method runs in: commit at the end, roll back otherwise."""
+"""The transactions `Store` methods run in, and the unit of work that groups several.
+
+Outside a unit of work each method is one transaction (committed at its end, rolled back
+otherwise). `with store.unit_of_work() as uow:` makes the methods called in the block share
+one session, committed only by `uow.commit()`: a block that ends without it, or with an
+exception, writes nothing. The session is per task and thread (a ContextVar), so concurrent
+tasks on one Store never share a transaction; a block must not await (the store is
+synchronous: nothing else runs meanwhile on the event loop).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, text
@@ -30,6 +39,23 @@ class StoreBase:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] | None = None) -> None:
         self._engine = engine
         self._clock = clock
+        self._session: ContextVar[Session | None] = ContextVar(f"store-{id(self)}", default=None)
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[_UnitOfWork]:
+        """Several calls as one transaction: committed by `commit()`, else rolled back."""
+        if self._session.get() is not None:
+            raise StorageError("a unit of work is already open: they do not nest")
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                token = self._session.set(session)
+                try:
+                    yield _UnitOfWork(session)
+                finally:
+                    self._session.reset(token)
+                    session.rollback()  # what was not committed is undone
+        except SQLAlchemyError as e:
+            raise StorageError(f"the database failed: {describe_error(e)}") from e
 
     def database_now(self) -> datetime:
         """The time by the database's clock (or the injected clock), aware, in UTC."""
@@ -53,6 +79,13 @@ class StoreBase:
         SQLAlchemy errors leave as `StorageError` (with the original as `__cause__`);
         other exceptions pass through unchanged, after the rollback.
         """
+        outer = self._session.get()
+        if outer is not None:  # inside a unit of work: its transaction, its commit
+            try:
+                yield outer
+            except SQLAlchemyError as e:
+                raise StorageError(f"the database failed: {describe_error(e)}") from e
+            return
         try:
             with Session(self._engine, expire_on_commit=False) as session:
                 yield session
@@ -61,6 +94,17 @@ class StoreBase:
             raise StorageError(
                 f"the database failed, nothing was changed: {describe_error(e)}"
             ) from e
+
+
+class _UnitOfWork:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def commit(self) -> None:
+        try:
+            self._session.commit()
+        except SQLAlchemyError as e:
+            raise StorageError(f"the database failed: {describe_error(e)}") from e
 
 
 def is_conflict(error: StorageError) -> bool:

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlmodel import Session, and_, col, or_, select, update
 
+from core.app.records import FillRecord, JournalEntry
 from core.domain.models import Side
 from core.domain.statuses import UNRESOLVED, OrderStatus
 from core.errors import StorageError
 from core.store.modes import checked_mode
-from core.store.records import FillRecord, JournalEntry
 from core.store.repo_base import StoreBase
 from core.store.tables import FillRow, JournalRow, PlanRow, RunRow
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Update
 from sqlmodel import Session, col, select, update
 
+from core.app.records import LeaseOwner
 from core.errors import StorageError
-from core.store.records import LeaseOwner
 from core.store.repo_base import StoreBase
 from core.store.tables import ExecutionLeaseRow
 

@@ -1,4 +1,4 @@
-"""The paper account's book (implements `core.ports.PaperBook` for the paper exchange)."""
+"""The paper account's book (implements `core.app.ports.PaperBook` for the paper exchange)."""
 
 from __future__ import annotations
 

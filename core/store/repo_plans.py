@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlmodel import Session, col, update
 
+from core.app.records import PlanRecord
 from core.domain.statuses import PlanStatus
 from core.errors import ExecutionRefused, StorageError
 from core.store.modes import checked_mode
-from core.store.records import PlanRecord
 from core.store.repo_base import StoreBase
 from core.store.repo_settings import CONFIG_VERSION_KEY
 from core.store.tables import KvRow, PlanRow

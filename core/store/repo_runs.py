@@ -11,11 +11,11 @@ from typing import Any
 from sqlmodel import Session, col, exists, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from core.app.records import JournalEntry, RunRecord, StatsRecord
 from core.domain.models import ZERO
 from core.domain.statuses import OrderStatus, RunOutcome
 from core.errors import StorageError
 from core.store.modes import checked_mode
-from core.store.records import JournalEntry, RunRecord, StatsRecord
 from core.store.repo_base import StoreBase
 from core.store.repo_journal import journal_entry
 from core.store.tables import JournalRow, RunRow

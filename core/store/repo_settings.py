@@ -9,10 +9,10 @@ from decimal import Decimal
 from sqlalchemy import Integer, Text, cast, func
 from sqlmodel import Session, col, delete, select, update
 
+from core.app.api import LockInfo
+from core.app.records import PlanBasis
 from core.domain.statuses import PlanStatus
 from core.errors import StorageError
-from core.results import LockInfo
-from core.store.records import PlanBasis
 from core.store.repo_base import StoreBase, is_conflict
 from core.store.tables import KvRow, LockRow, PlanRow, RunRow, TargetRow, UserPrefRow
 

@@ -9,10 +9,10 @@ from html import unescape
 
 from bot.app import FacadeFactory, build_application
 from bot.runner import running
+from core.app.rebalancer import Rebalancer
+from core.bootstrap import app_settings, open_store, seed_targets, utc_now
 from core.config import Settings
 from core.exchange.kraken import KrakenExchange
-from core.facade import Rebalancer
-from core.wiring import facade_settings, open_store, seed_targets, utc_now
 from tests.e2e.conftest import OWNER, SettingsFactory
 from tests.e2e.test_bot_confirm import ask_for_a_plan, confirm
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
@@ -30,7 +30,7 @@ def opener(kraken: FakeKraken) -> FacadeFactory:
         )
         try:
             await seed_targets(settings, store, exchange)
-            yield Rebalancer(facade_settings(settings), exchange, store, utc_now)
+            yield Rebalancer(app_settings(settings), exchange, store, utc_now)
         finally:
             await exchange.close()
             store.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from core.store.records import LeaseOwner
+from core.app.records import LeaseOwner
 
 HOST, BOOT = "testhost", "boot-1"
 _PIDS = itertools.count(1000)  # unique across every table, as real tokens are

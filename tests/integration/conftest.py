@@ -22,15 +22,16 @@ from decimal import Decimal
 
 import pytest
 
+from core.app.lease import LeaseTerms
+from core.app.ports import Exchange
+from core.app.rebalancer import Rebalancer
+from core.app.records import JournalEntry, LeaseOwner
+from core.app.settings import AppSettings
 from core.domain.models import PlanSettings
 from core.exchange.kraken import KrakenExchange
 from core.exchange.paper import PaperExchange
-from core.facade import FacadeSettings, Rebalancer
-from core.lease import LeaseTerms
-from core.ports import Exchange
 from core.specs import parse_amount_spec, parse_weight_spec
 from core.store.db import make_engine
-from core.store.records import JournalEntry, LeaseOwner
 from core.store.repo import Store
 from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
@@ -41,7 +42,7 @@ OWNER = "111"
 FRIEND = "222"
 TARGETS = parse_weight_spec("BTC=40,ETH=30,SOL=20,ADA=10")
 PAPER_SEED = parse_amount_spec("BTC=0.5,ETH=2,SOL=20,ADA=1000")
-SETTINGS = FacadeSettings(
+SETTINGS = AppSettings(
     mode="live",
     plan=PlanSettings(quote_currency="EUR"),
     confirm_ttl_seconds=120,
@@ -72,7 +73,7 @@ class Account:
     url: str
     clock: FakeClock
     kraken: FakeKraken | None
-    settings: FacadeSettings = SETTINGS
+    settings: AppSettings = SETTINGS
     timeout_s: float = 2
     time: FakeTime = field(default_factory=FakeTime)
     processes: FakeProcesses = field(default_factory=FakeProcesses)

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from core.app.rebalancer import HEARTBEAT_KEY
+from core.bootstrap import open_rebalancer, utc_now
 from core.config import Settings
-from core.facade import HEARTBEAT_KEY
 from core.store.db import SCHEMA_HEAD, current_revision, make_engine
 from core.store.repo import Store
-from core.wiring import open_rebalancer, utc_now
 
 DEFAULT_TARGETS = {"BTC": "40.00%", "ETH": "30.00%", "SOL": "20.00%", "ADA": "10.00%"}
 

@@ -8,9 +8,9 @@ from collections.abc import Awaitable
 
 import pytest
 
+from core.app.api import ExecutionReport
 from core.domain.statuses import RunOutcome
 from core.errors import ExecutionRefused
-from core.results import ExecutionReport
 from tests.integration.conftest import OWNER, Account
 
 pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL

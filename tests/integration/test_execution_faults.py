@@ -13,16 +13,16 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.execution import cash_reserve
+from core.app.api import ExecutionReport, OrderOutcome
+from core.app.order_desk import new_client_order_id
+from core.app.rebalancer import Rebalancer
+from core.app.records import JournalEntry, LeaseOwner
+from core.domain.execution_rules import cash_reserve
 from core.domain.models import Side
 from core.domain.orders import OrderRequest
 from core.domain.statuses import OrderStatus, RunOutcome
 from core.errors import ExchangeError, ExecutionRefused
-from core.facade import Rebalancer
-from core.orders import new_client_order_id
-from core.results import ExecutionReport, OrderOutcome
 from core.store.db import make_engine
-from core.store.records import JournalEntry, LeaseOwner
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
 
@@ -435,3 +435,19 @@ async def test_a_paper_process_leaves_an_order_of_unknown_mode_alone(paper: Acco
 
     assert await paper.app.reconcile() == ()  # it may have been a live order: not paper's
     assert entry(paper, "legacy-1").status is OrderStatus.INTENT
+
+
+async def test_an_execution_makes_n_plus_4_requests_and_reads_nothing_twice(
+    live: Account,
+) -> None:
+    """The price check, the sells, one fill query, the balance between the waves, the buys,
+    one fill query: the drift after comes from the fills and the prices just read."""
+    prepared = await live.app.prepare_rebalance(OWNER)
+    live.fake.clear_requests()
+    report = await live.app.execute(prepared.plan_id, OWNER)
+    calls = endpoints(live.fake)
+    n = len(report.orders)
+    assert (report.outcome, n) == (RunOutcome.FULL, 4)
+    assert len(calls) == n + 4, calls
+    assert calls.count("Ticker") == 1 and calls.count("BalanceEx") == 1
+    assert report.drift_after is not None and report.drift_after < 1

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.app.api import ExecutionReport
 from core.domain.models import ZERO, Side
 from core.domain.statuses import PlanStatus, RunOutcome
 from core.errors import ExecutionRefused
-from core.results import ExecutionReport
 from tests.integration.conftest import OWNER, Account
 
 pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL

@@ -12,9 +12,9 @@ from typing import TypeVar
 
 import pytest
 
+from core.app.api import PreparedPlan
 from core.domain.statuses import PlanStatus, RunOutcome
 from core.errors import ExecutionRefused
-from core.results import PreparedPlan
 from tests.integration.conftest import OWNER, Account, FakeClock
 
 T = TypeVar("T")

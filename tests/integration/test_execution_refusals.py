@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
+from core.app.api import ExecutionReport
+from core.app.rebalancer import Rebalancer
 from core.domain.statuses import PlanStatus, RunOutcome
 from core.errors import ExecutionRefused
-from core.facade import Rebalancer
-from core.results import ExecutionReport
 from tests.integration.conftest import FRIEND, OWNER, Account
 
 pytestmark = pytest.mark.both_engines  # each test on SQLite and on PostgreSQL

@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
+from core.app.api import ExecutionReport
+from core.app.rebalancer import Rebalancer
+from core.bootstrap import open_rebalancer
 from core.config import Settings
 from core.domain.models import LineStatus, Side
 from core.domain.statuses import RunOutcome
 from core.errors import ExecutionRefused, InputError
-from core.facade import Rebalancer
-from core.results import ExecutionReport
-from core.wiring import open_rebalancer
 
 OWNER = "111"
 FRIEND = "222"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.app.ports import Exchange
 from core.domain.models import Side
 from core.domain.orders import OrderRequest
 from core.domain.statuses import OrderStatus
@@ -26,7 +27,6 @@ from core.errors import (
 )
 from core.exchange.kraken import KrakenExchange
 from core.exchange.pacing import SLACK_S
-from core.ports import Exchange
 from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.app.ports import MakerExchange
 from core.domain.models import Side
 from core.domain.orders import OrderAmend, OrderRequest, OrderType, TimeInForce
 from core.domain.statuses import OrderStatus
@@ -21,7 +22,6 @@ from core.errors import (
     UnknownOrder,
 )
 from core.exchange.kraken import KrakenExchange
-from core.ports import MakerExchange
 from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 

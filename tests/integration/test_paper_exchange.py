@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
+from core.app.ports import Exchange
 from core.domain.models import DataSource, MarketData, Quote, Side
 from core.domain.orders import OrderRequest, OrderType
 from core.domain.statuses import OrderStatus
@@ -27,7 +28,6 @@ from core.errors import (
 )
 from core.exchange.paper import PaperExchange
 from core.exchange.snapshot import load_snapshot
-from core.ports import Exchange
 from core.specs import parse_amount_spec
 from tests.fakes.paper_book import FakePaperBook
 

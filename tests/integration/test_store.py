@@ -13,13 +13,13 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from core.app.ports import PaperBook
+from core.app.records import FillRecord, LeaseOwner, PlanRecord
 from core.domain.models import Side
 from core.domain.orders import OrderResult
 from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 from core.errors import ExecutionRefused, StorageError
-from core.ports import PaperBook
 from core.store.db import make_engine
-from core.store.records import FillRecord, LeaseOwner, PlanRecord
 from core.store.repo import Store
 
 T = TypeVar("T")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.app.api import DriftAlert
 from core.errors import ExchangeUnavailable
-from core.results import DriftAlert
 from tests.unit.test_bot_fakes import FRIEND, OWNER, FakeFacade, offline_bot, worked_plan
 
 

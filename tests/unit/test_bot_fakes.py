@@ -21,21 +21,21 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.app import build_application
 from bot.state import BotApp
-from core.config import Settings
-from core.domain.models import Plan, Side
-from core.domain.planner import make_plan
-from core.domain.statuses import RunOutcome
-from core.errors import ExchangeError, ExecutionRefused, InputError
-from core.execution import Progress
-from core.results import (
+from core.app.api import (
     DriftAlert,
     ExecutionReport,
     LockInfo,
     OrderOutcome,
     PreparedPlan,
+    Progress,
     RunSummary,
     Stats,
 )
+from core.config import Settings
+from core.domain.models import Plan, Side
+from core.domain.planner import make_plan
+from core.domain.statuses import RunOutcome
+from core.errors import ExchangeError, ExecutionRefused, InputError
 from tests.fakes.telegram_server import parse_html, utf16_length
 from tests.unit.builders import NOW, WORKED_TARGETS, decimals, plan_settings, worked_portfolio
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot import charts, cli_render, render, render_info
 from bot.messages import describe
+from core.app.api import DriftAlert, LockInfo, PreparedPlan
 from core.domain.models import LineStatus, Plan
 from core.domain.planner import make_plan
 from core.domain.strategy import parse_rebalance_to
@@ -21,7 +22,6 @@ from core.errors import (
     OrderOutcomeUnknown,
     RateLimited,
 )
-from core.results import DriftAlert, LockInfo, PreparedPlan
 from tests.unit.builders import (
     NOW,
     WORKED_AMOUNTS,

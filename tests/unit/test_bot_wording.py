@@ -11,10 +11,10 @@ import pytest
 from bot import fmt, render, render_info
 from bot.markup import esc
 from bot.messages import order_reason, refused
+from core.app.api import ExecutionReport, OrderOutcome
 from core.domain.models import Side
 from core.domain.statuses import RunOutcome
 from core.errors import ExecutionRefused
-from core.results import ExecutionReport, OrderOutcome
 from tests.unit.builders import NOW
 from tests.unit.test_bot_fakes import (
     assert_valid_telegram_html,

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from core.bootstrap import app_settings
 from core.config import Settings, WeightSpecError, load_settings, parse_weight_spec
 from core.domain.models import RebalanceTo, Strategy
 from core.errors import ConfigError, InputError
-from core.wiring import facade_settings
 
 KEY = "kraken-key-0123456789abcdef"
 SECRET = "c3VwZXItc2VjcmV0LXByaXZhdGUta2V5LWJ5dGVz"  # base64
@@ -155,7 +155,7 @@ def test_the_strategy_and_relative_bands_reach_the_planner_settings(
     monkeypatch.setenv("REBALANCE_TO", "halfway")
     monkeypatch.setenv("DRIFT_BAND_RELATIVE_PCT", "25")
 
-    plan = facade_settings(load_settings(_env_file=None)).plan
+    plan = app_settings(load_settings(_env_file=None)).plan
 
     assert plan.rebalance_to == RebalanceTo(Strategy.HALFWAY)
     assert plan.drift_band_relative_pct == Decimal(25)

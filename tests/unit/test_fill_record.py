@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from core.app.journal import fill_record
+from core.app.records import JournalEntry
 from core.domain.models import Side
 from core.domain.orders import OrderResult
 from core.domain.statuses import OrderStatus
-from core.orders import fill_record
-from core.store.records import JournalEntry
 from tests.unit.builders import NOW
 
 ENTRY = JournalEntry(

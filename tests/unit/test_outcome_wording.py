@@ -9,9 +9,9 @@ from decimal import Decimal
 from html import unescape
 
 from bot import cli_render, render, render_info
+from core.app.api import ExecutionReport, OrderOutcome, RunSummary
 from core.domain.models import Side, SkippedOrder
 from core.domain.statuses import RunOutcome
-from core.results import ExecutionReport, OrderOutcome, RunSummary
 from tests.unit.builders import NOW
 
 SELL = OrderOutcome(

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from dataclasses import replace
 
-from core.process import pid_alive, predecessor_is_dead, this_process
+from core.host import pid_alive, predecessor_is_dead, this_process
 
 
 def exited_pid() -> int:

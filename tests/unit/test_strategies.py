@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from core.domain.codec import content_hash, plan_from_dict, plan_to_dict
-from core.domain.execution import cash_reserve
+from core.domain.execution_rules import cash_reserve
 from core.domain.models import ZERO, Balances, LineStatus, Plan, Portfolio, RebalanceTo, Side
 from core.domain.planner import make_plan
 from core.domain.strategy import band, fraction, parse_rebalance_to

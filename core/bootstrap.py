@@ -1,20 +1,24 @@
-"""Composition root: builds the facade from Settings, and closes what it opened."""
+"""The composition root: the only place adapters are built (the store, the exchange, this
+process's identity) and handed to the use cases; it closes what it opened."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import structlog
 
+from core.app.lease import LeaseTerms
+from core.app.ports import Exchange
+from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
+from core.app.settings import AppSettings
 from core.config import Settings
 from core.domain.models import PlanSettings
 from core.errors import ConfigError, ExchangeError
 from core.exchange.paper import PaperExchange
-from core.facade import HEARTBEAT_KEY, FacadeSettings, Rebalancer
-from core.ports import Exchange
+from core.host import predecessor_is_dead, this_process
 from core.store.db import make_engine, sqlite_file_missing, upgrade_if_behind
 from core.store.repo import Store
 
@@ -28,8 +32,8 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def facade_settings(settings: Settings) -> FacadeSettings:
-    return FacadeSettings(
+def app_settings(settings: Settings) -> AppSettings:
+    return AppSettings(
         mode=settings.trading_mode,
         plan=PlanSettings(
             quote_currency=settings.quote_currency,
@@ -67,15 +71,15 @@ async def seed_targets(settings: Settings, store: Store, exchange: Exchange) -> 
     store.seed_targets_if_empty(settings.target_weights, utc_now())
 
 
-def make_exchange(settings: Settings, store: Store) -> Exchange:
+def make_exchange(
+    settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now
+) -> Exchange:
     """Kraken in live mode; otherwise the paper account, priced by Kraken's public API
     (PAPER_MARKET_DATA=auto) or by the bundled snapshot alone."""
     if settings.trading_mode == "live":
         return _kraken(settings, with_keys=True)
     source = _kraken(settings, with_keys=False) if settings.paper_market_data == "auto" else None
-    return PaperExchange(
-        book=store, seed=settings.paper_balances, market_source=source, now=utc_now
-    )
+    return PaperExchange(book=store, seed=settings.paper_balances, market_source=source, now=clock)
 
 
 def _kraken(settings: Settings, *, with_keys: bool) -> KrakenExchange:
@@ -112,18 +116,29 @@ def _reveal(secret: object) -> str | None:
 
 
 @asynccontextmanager
-async def open_rebalancer(settings: Settings) -> AsyncIterator[Rebalancer]:
-    """The facade, ready: migrations applied, exchange client open; closed on exit."""
+async def open_rebalancer(
+    settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[Rebalancer]:
+    """The use cases, ready: migrations applied, exchange client open; closed on exit.
+
+    `clock` is the application's wall clock (tests pass one they move by hand); leases are
+    timed by the database's own clock whatever it says.
+    """
     store = open_store(settings)
-    exchange = make_exchange(settings, store)
+    exchange = make_exchange(settings, store, clock)
     try:
         await seed_targets(settings, store, exchange)
-        app = Rebalancer(facade_settings(settings), exchange, store, utc_now)
+        app = Rebalancer(app_settings(settings), exchange, store, clock, lease_terms(settings))
         await reconcile_at_start(app)
         yield app
     finally:
         await exchange.close()
         store.close()
+
+
+def lease_terms(settings: Settings) -> LeaseTerms:
+    """This process, for leases: it recognises its dead predecessors on the same host."""
+    return LeaseTerms(this_process(), settings.lease_stale_seconds, predecessor_is_dead)
 
 
 HEARTBEAT_MAX_AGE_S = 300

@@ -14,7 +14,7 @@ import socket
 from functools import cache
 from pathlib import Path
 
-from core.store.records import LeaseOwner
+from core.app.records import LeaseOwner
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 

@@ -13,7 +13,6 @@ reconciliation finds the order by its client id later.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -23,6 +22,12 @@ from typing import TypeVar
 import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from core.app.api import OrderOutcome
+from core.app.journal import CONFIRM_DELAYS, apply_result, confirm, outcome
+from core.app.lease import Lease
+from core.app.ports import Exchange
+from core.app.records import JournalEntry
+from core.app.repositories import Store
 from core.domain.models import ZERO, PlannedOrder
 from core.domain.orders import OrderRequest, OrderResult
 from core.domain.statuses import OrderStatus
@@ -31,17 +36,10 @@ from core.errors import (
     ExchangeError,
     OrderOutcomeUnknown,
     StorageError,
-    TemporaryError,
 )
-from core.lease import Lease
-from core.ports import Exchange
-from core.results import OrderOutcome
-from core.store.records import FillRecord, JournalEntry
-from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
 
-CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones need a moment
 T = TypeVar("T")
 LOCAL_WRITE_ATTEMPTS = 4  # a journal write after an answer: tried this often, 0.2 s apart and up
 LEASE_LOST = (
@@ -112,34 +110,58 @@ class OrderDesk:
         cid = new_client_order_id()
         request = OrderRequest(cid, order.symbol, order.side, order.amount)
         self.known[cid] = _planned(request)
-        if not await self._journaled(request):
-            return cid
-        if self.lease is not None and not self.lease.refresh():
-            self.halt(LEASE_LOST)
-        if not self._halt_reason:
+        if not self._halt_reason and await self._journaled(request):
             await self._record(cid, OrderStatus.SENT)
         if self._halt_reason:  # nothing goes out unless its journal entry says so first
-            await self._record(cid, OrderStatus.REJECTED, error=self._halt_reason)
+            await self._refused(request)
             return cid
         self.sent_any = True
         await self._place(request)
         return cid
 
     async def _journaled(self, request: OrderRequest) -> bool:
-        """Commit the intent; if the database cannot, the order is not sent, nor any after."""
-        if self.storage_failed:  # known not to answer: not sent, and not tried again
-            self.known[request.client_id] = _planned(
-                request, OrderStatus.REJECTED, self._halt_reason
-            )
-            return False
+        """Commit the intent and a fresh lease as one; False (and a halt) if either fails."""
+
+        def write() -> bool:
+            with self.store.unit_of_work() as uow:
+                if self.lease is not None and not self.lease.refresh():
+                    return False  # rolled back: no intent without the lease
+                self._intent(request)
+                uow.commit()
+                return True
+
         try:
-            await local_write(lambda: self._intent(request))
+            if await local_write(write):
+                return True
+            self.halt(LEASE_LOST)
         except StorageError as e:
             log.error("order.intent_failed", client_order_id=request.client_id, error=str(e))
             self._storage_failure(JOURNAL_FAILED)
-            self.known[request.client_id] = _planned(request, OrderStatus.REJECTED, JOURNAL_FAILED)
-            return False
-        return True
+        return False
+
+    async def _refused(self, request: OrderRequest) -> None:
+        """An order the desk will not send, journaled as rejected with the reason (unless
+        the database is what failed: then it is only reported)."""
+        cid, reason = request.client_id, self._halt_reason
+        self.known[cid] = _planned(request, OrderStatus.REJECTED, reason)
+        if self.storage_failed or self.store.journal_for_ids([cid]):
+            if not self.storage_failed:
+                await self._record(cid, OrderStatus.REJECTED, error=reason)
+            return
+
+        def write() -> None:
+            with self.store.unit_of_work() as uow:
+                self._intent(request)
+                self.store.journal_update(
+                    cid, status=OrderStatus.REJECTED, error=reason, now=self.clock()
+                )
+                uow.commit()
+
+        try:
+            await local_write(write)
+        except StorageError as e:
+            log.error("order.journal_failed", client_order_id=cid, error=str(e))
+            self._storage_failure(JOURNAL_FAILED)
 
     def _intent(self, request: OrderRequest) -> JournalEntry:
         return self.store.journal_intent(
@@ -196,118 +218,6 @@ class OrderDesk:
     def _storage_failure(self, reason: str) -> None:
         self.storage_failed = True
         self.halt(reason)
-
-
-def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:
-    """Record what the exchange said of an order, and its fill.
-
-    The exchange's reason replaces any earlier error: an order whose answer was lost and
-    which was then found filled no longer reads "it may or may not have been placed".
-    """
-    entry = store.journal_update(
-        cid,
-        status=result.state,
-        exchange_order_id=result.exchange_id,
-        filled_amount=result.filled,
-        average_price=result.average_price,
-        cost=result.cost,
-        fee=result.fee,
-        error=result.reason,
-        now=now,
-    )
-    if result.done and result.filled > 0:
-        store.record_fill(fill_record(entry, result, now))
-
-
-def fill_record(entry: JournalEntry, result: OrderResult, now: datetime) -> FillRecord:
-    """The fill of one journaled order. Its pair and mode are the journal's (what was sent):
-    the exchange may name a pair no longer in its catalogue (a delisted market)."""
-    base, _, quote = entry.symbol.partition("/")
-    return FillRecord(
-        exchange_order_id=result.exchange_id,
-        client_order_id=entry.client_order_id,
-        symbol=entry.symbol,
-        side=entry.side,
-        amount=result.filled,
-        price=result.average_price or result.cost / result.filled,
-        cost=result.cost,
-        fee=result.fee,
-        fee_currency=result.fee_currency or quote or base,
-        filled_at=result.closed_at or now,
-        mode=entry.mode or "live",
-    )
-
-
-async def confirm(
-    exchange: Exchange,
-    store: Store,
-    clock: Callable[[], datetime],
-    client_ids: Sequence[str],
-    delays: Sequence[float] = CONFIRM_DELAYS,
-) -> bool:
-    """Resolve lost answers by client id, then wait for open orders: one query per round.
-
-    Returns whether the exchange answered the last lookup round: only then does "not found"
-    mean anything. A failed lookup leaves entries unresolved; it never decides them.
-    """
-    answered = False
-    for delay in (0.0, *delays):
-        pending = [e for e in unresolved_entries(store, client_ids) if e.status.unresolved]
-        if not pending:
-            return True
-        if delay:
-            await asyncio.sleep(delay)
-        try:
-            await _resolve_round(exchange, store, clock, pending)
-            answered = True
-        except ExchangeError as e:
-            answered = False
-            log.warning(
-                "order.confirm_failed", error=str(e), retryable=isinstance(e, TemporaryError)
-            )
-    return answered
-
-
-async def _resolve_round(
-    exchange: Exchange,
-    store: Store,
-    clock: Callable[[], datetime],
-    pending: Sequence[JournalEntry],
-) -> None:
-    lost = [e.client_order_id for e in pending if e.exchange_order_id is None]
-    if lost:
-        for cid, result in (await exchange.find_orders(lost)).items():
-            apply_result(store, cid, result, clock())
-    known = {e.exchange_order_id: e.client_order_id for e in pending if e.exchange_order_id}
-    if known:
-        results = await exchange.fetch_orders([k for k in known if k])
-        for xid, result in results.items():
-            apply_result(store, known[xid], result, clock())
-
-
-def unresolved_entries(store: Store, client_ids: Sequence[str]) -> list[JournalEntry]:
-    wanted = set(client_ids)
-    return [e for e in store.journal_unresolved() if e.client_order_id in wanted]
-
-
-def outcome(entry: JournalEntry) -> OrderOutcome:
-    """The report line of one journal entry."""
-    reason = entry.error or ""
-    if entry.status is OrderStatus.UNKNOWN and not reason:
-        reason = "answer lost; not found at the exchange yet: it is checked again automatically"
-    return OrderOutcome(
-        client_order_id=entry.client_order_id,
-        asset=entry.symbol.partition("/")[0],
-        symbol=entry.symbol,
-        side=entry.side,
-        requested=entry.amount,
-        filled=entry.filled_amount,
-        average_price=entry.average_price,
-        cost=entry.cost,
-        fee=entry.fee,
-        status=entry.status,
-        reason=reason,
-    )
 
 
 def _planned(

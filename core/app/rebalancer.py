@@ -9,60 +9,47 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import structlog
 
-from core import admin, alerts
-from core.domain.codec import content_hash, plan_to_dict
-from core.domain.models import Plan, PlanSettings
-from core.domain.planner import make_plan
-from core.domain.statuses import PlanStatus
-from core.execution import Execution, Progress, cooldown_refusal
-from core.lease import LeaseTerms, held_lease
-from core.portfolio import held_assets, read_portfolio
-from core.ports import Exchange
-from core.process import predecessor_is_dead, this_process
-from core.recovery import finish_interrupted_runs, reconcile_orders
-from core.results import (
+from core.app import admin, drift_alerts
+from core.app.api import (
     DriftAlert,
     ExecutionReport,
     LockInfo,
     OrderOutcome,
     PreparedPlan,
+    Progress,
     RunSummary,
     Stats,
 )
-from core.store.records import PlanBasis, PlanRecord
-from core.store.repo import Store
+from core.app.execution import Execution, cooldown_refusal
+from core.app.lease import LeaseTerms, held_lease
+from core.app.ports import Exchange
+from core.app.reading import PlanReader
+from core.app.records import LeaseOwner, PlanRecord
+from core.app.recovery import finish_interrupted_runs, reconcile_orders
+from core.app.repositories import Store
+from core.app.run import ExecutionDeps
+from core.app.settings import AppSettings
+from core.domain.codec import content_hash, plan_to_dict
+from core.domain.models import Plan
+from core.domain.statuses import PlanStatus
 
 log = structlog.get_logger(__name__)
 RECONCILE_LEASE = "reconcile"
 
-HELD_KEY = "held_assets"
 HEARTBEAT_KEY = "bot.heartbeat"
 
 
-@dataclass(frozen=True)
-class FacadeSettings:
-    """What the facade needs from Settings, already parsed."""
-
-    mode: str  # "paper" or "live"
-    plan: PlanSettings
-    confirm_ttl_seconds: int = 120
-    cooldown_minutes: int = 60
-    price_tolerance_pct: Decimal = Decimal(1)
-    lease_stale_seconds: int = 300  # a lease not refreshed for this long belonged to a dead process
-
-
 class Rebalancer:
-    """Check, preview, and (see `core.execution`) rebalance one exchange account."""
+    """Check, preview, and (see `core.app.execution`) rebalance one exchange account."""
 
     def __init__(
         self,
-        settings: FacadeSettings,
+        settings: AppSettings,
         exchange: Exchange,
         store: Store,
         clock: Callable[[], datetime],
@@ -73,10 +60,10 @@ class Rebalancer:
         self.store = store
         self.clock = clock
         self.lease_terms = lease_terms or LeaseTerms(
-            owner=this_process(),
+            owner=LeaseOwner("", 0, "", secrets.token_hex(8)),
             stale_seconds=settings.lease_stale_seconds,
-            is_dead=predecessor_is_dead,
         )
+        self.reader = PlanReader(exchange, store, settings, clock)
 
     @property
     def mode(self) -> str:
@@ -92,30 +79,9 @@ class Rebalancer:
 
     async def preview(self) -> Plan:
         """The exact orders a rebalance would place now, and what is skipped and why."""
-        return (await self._read_plan()).plan
+        return (await self.reader.read()).plan
 
-    async def _read_plan(self) -> _Reading:
-        """The plan from the store's targets and locks (read first, as one view) and the
-        exchange's balances and prices, with the moment the reading started."""
-        read_at = self.clock()
-        basis = self.store.plan_basis()
-        locked = frozenset(lock.symbol for lock in basis.locks)
-        assets = set(basis.targets) | locked | self._remembered_holdings()
-        portfolio = await read_portfolio(self.exchange, assets, self.quote)
-        self._remember_holdings(held_assets(portfolio))
-        plan = make_plan(portfolio, basis.targets, locked, self.settings.plan, self.clock())
-        return _Reading(basis, read_at, plan)
-
-    def _remembered_holdings(self) -> frozenset[str]:
-        """Assets held last time, so unmanaged holdings get priced in the same request."""
-        text = self.store.kv_get(HELD_KEY) or ""
-        return frozenset(a for a in text.split(",") if a)
-
-    def _remember_holdings(self, held: frozenset[str]) -> None:
-        if held != self._remembered_holdings():
-            self.store.kv_set(HELD_KEY, ",".join(sorted(held)), self.clock())
-
-    # --- Execution (core.execution) -------------------------------------------------
+    # --- Execution (core.app.execution) -------------------------------------------------
     async def prepare_rebalance(self, user_id: str) -> PreparedPlan:
         """Compute the plan, store it for `user_id`, and return its id and expiry.
 
@@ -128,7 +94,7 @@ class Rebalancer:
         )
         if refusal is not None:
             raise refusal
-        reading = await self._read_plan()
+        reading = await self.reader.read()
         plan, now = reading.plan, self.clock()
         expires = now + timedelta(seconds=self.settings.confirm_ttl_seconds)
         record = PlanRecord(
@@ -152,7 +118,12 @@ class Rebalancer:
     ) -> ExecutionReport:
         """Run a stored plan at most once, for its owner, before expiry; raises ExecutionRefused."""
         await self.reconcile()
-        return await Execution(self, plan_id, user_id, progress).run()
+        return await Execution(self._deps(), plan_id, user_id, progress).run()
+
+    def _deps(self) -> ExecutionDeps:
+        return ExecutionDeps(
+            self.exchange, self.store, self.clock, self.settings, self.lease_terms, self.reader
+        )
 
     def plan_owner(self, plan_id: str) -> str | None:
         """Who prepared `plan_id` (None if there is no such plan). Reads only."""
@@ -222,11 +193,11 @@ class Rebalancer:
     # --- Alerts --------------------------------------------------------------------------
     async def poll_drift(self) -> DriftAlert | None:
         """An alert when a rebalance has become due; None while already alerted or in band."""
-        return alerts.after_check(self.store, await self.check(), self.clock())
+        return drift_alerts.after_check(self.store, await self.check(), self.clock())
 
     def note_check_failure(self) -> bool:
         """Count a failed scheduled check; True exactly once, when users should be told."""
-        return alerts.after_failure(self.store, self.clock())
+        return drift_alerts.after_failure(self.store, self.clock())
 
     def alerts_enabled(self, user_id: str) -> bool:
         return self.store.alerts_enabled(user_id)
@@ -238,13 +209,6 @@ class Rebalancer:
         """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
-
-
-@dataclass(frozen=True)
-class _Reading:
-    basis: PlanBasis
-    read_at: datetime
-    plan: Plan
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:

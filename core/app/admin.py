@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from core.app.api import RunSummary, Stats
+from core.app.journal import outcome
+from core.app.ports import Exchange
+from core.app.records import RunRecord, StatsRecord
+from core.app.repositories import Store
 from core.config import parse_weight_spec
 from core.errors import InputError
-from core.orders import outcome
-from core.ports import Exchange
-from core.results import RunSummary, Stats
-from core.store.records import RunRecord, StatsRecord
-from core.store.repo import Store
 
 SYMBOL_EXAMPLE = "Example: /lock BTC"
 

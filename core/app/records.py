@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from core.app.api import LockInfo
 from core.domain.models import Side
 from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
-from core.results import LockInfo
 
 __all__ = [
     "TRADING_MODES",

@@ -11,13 +11,13 @@ from datetime import datetime
 
 import structlog
 
+from core.app.api import OrderOutcome
+from core.app.journal import confirm, outcome, unresolved_entries
+from core.app.ports import Exchange
+from core.app.records import JournalEntry, RunRecord
+from core.app.repositories import Store
 from core.domain.models import ZERO
 from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome, run_outcome
-from core.orders import confirm, outcome, unresolved_entries
-from core.ports import Exchange
-from core.results import OrderOutcome
-from core.store.records import JournalEntry, RunRecord
-from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
 INTERRUPTED = "interrupted; outcome recorded by reconciliation after a restart"
@@ -101,6 +101,15 @@ def finish_interrupted_runs(store: Store, now: datetime, mode: str) -> int:
 
 
 def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
+    """The run's totals and outcome from its journal, and its plan executed, as one."""
+    with store.unit_of_work() as uow:
+        _finish_run(store, run, now, note=note)
+        store.set_plan_status(run.plan_id, PlanStatus.EXECUTED, now)
+        uow.commit()
+    log.info("reconcile.run_finished", run_id=run.id, orders=len(run.orders))
+
+
+def _finish_run(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
     statuses = [e.status for e in run.orders]
     ok = sum(1 for s in statuses if s is OrderStatus.FILLED)
     store.finish_run(
@@ -116,8 +125,6 @@ def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
         note=note,
         now=now,
     )
-    store.set_plan_status(run.plan_id, PlanStatus.EXECUTED, now)
-    log.info("reconcile.run_finished", run_id=run.id, orders=len(statuses))
 
 
 def _outcome(statuses: list[OrderStatus], *, interrupted: bool) -> RunOutcome:

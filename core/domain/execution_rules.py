@@ -1,11 +1,22 @@
-"""Pure rules of execution: price checks, buy re-sizing from real cash, run outcomes."""
+"""Pure rules of execution: price checks, buy re-sizing from real cash, the holdings a run
+leaves (from its fills, so the drift after needs no second reading)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
-from core.domain.models import ZERO, MarketData, Plan, PlannedOrder, Quote, SkippedOrder
+from core.domain.models import (
+    ZERO,
+    Balances,
+    MarketData,
+    Plan,
+    PlannedOrder,
+    Quote,
+    Side,
+    SkippedOrder,
+)
 from core.domain.sizing import Wish, size_buys
 
 
@@ -64,3 +75,32 @@ def cash_reserve(plan: Plan) -> Decimal:
 
 def total(values: Sequence[Decimal]) -> Decimal:
     return sum(values, ZERO)
+
+
+@dataclass(frozen=True)
+class Fill:
+    """What one order traded: base units one way, quote (and its fee) the other."""
+
+    asset: str
+    side: Side
+    amount: Decimal  # base units filled
+    cost: Decimal  # quote units
+    fee: Decimal  # quote units
+
+
+def holdings_before(plan: Plan) -> Balances:
+    """The holdings the plan was made from (its lines' amounts, and what was untradable)."""
+    return Balances(
+        tradable={x.asset: x.amount for x in plan.lines}, untradable=dict(plan.untradable)
+    )
+
+
+def after_fills(balances: Balances, fills: Iterable[Fill], quote: str) -> Balances:
+    """The holdings once `fills` have settled: a buy adds its amount and spends its cost and
+    fee; a sell gives its amount up and brings its cost less the fee."""
+    held = dict(balances.tradable)
+    for f in fills:
+        sign = 1 if f.side is Side.BUY else -1
+        held[f.asset] = held.get(f.asset, ZERO) + sign * f.amount
+        held[quote] = held.get(quote, ZERO) - sign * f.cost - f.fee
+    return Balances(tradable=held, untradable=balances.untradable)

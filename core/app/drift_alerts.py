@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.app.api import DriftAlert
+from core.app.repositories import Store
 from core.domain.models import Plan
-from core.results import DriftAlert
-from core.store.repo import Store
 
 ARMED_KEY = "alerts.armed"
 FAILURES_KEY = "alerts.failures"

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import structlog
 
+from core.app.records import LeaseOwner
+from core.app.repositories import Store
 from core.errors import StorageError
-from core.store.records import LeaseOwner
-from core.store.repo import Store
 
 log = structlog.get_logger(__name__)
 HEARTBEATS_PER_STALE_AGE = 5  # a lease is refreshed this many times within its stale age
@@ -34,7 +34,7 @@ class LeaseTerms:
 
     owner: LeaseOwner
     stale_seconds: float
-    is_dead: Callable[[LeaseOwner], bool]
+    is_dead: Callable[[LeaseOwner], bool] = lambda _owner: False  # nothing known: wait
     held: set[str] = field(default_factory=set)
 
     @property
