@@ -30,6 +30,7 @@ from tests.fakes.paper_book import FakePaperBook
 
 D = Decimal
 NOW = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
+LATER = NOW + timedelta(minutes=3)
 SEED = parse_amount_spec("BTC=0.5,ETH=2,EUR=1000")
 
 
@@ -227,11 +228,7 @@ async def test_a_waves_touch_is_one_market_read_per_quote_currency() -> None:
     assert touch["BTC/EUR"].bid == D("40000")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="paper_orders keeps no limit_price (nor order_type, post_only, maker_share, note): "
-    "a resting paper order needs those columns, i.e. an Alembic migration",
-)
+@pytest.mark.both_engines
 async def test_a_resting_paper_order_kept_by_the_sql_store_fills_when_prices_trade_through(
     db_url: str,
 ) -> None:
@@ -239,9 +236,40 @@ async def test_a_resting_paper_order_kept_by_the_sql_store_fills_when_prices_tra
     try:
         paper = PaperExchange(store, SEED, market_source=source, now=lambda: NOW)
         placed = await paper.place_order(limit("db-1", Side.BUY, "0.01", "39990"))
+        restarted = PaperExchange(store, {}, market_source=source, now=lambda: LATER)
+        assert await restarted.find_orders(["db-1"]) == {"db-1": placed}
+        held = D("0.01") * D("39990") * D("1.004")
+        assert (await restarted.balances()).untradable == {"EUR (open orders)": held}
         source.move("39980", "39985")
-        await paper.market_data(["BTC"], "EUR")
-        [order] = (await paper.fetch_orders([placed.exchange_id])).values()
-        assert (order.state, order.limit_price) == (OrderState.FILLED, D("39990"))
+        await restarted.market_data(["BTC"], "EUR")
+        [order] = (await restarted.fetch_orders([placed.exchange_id])).values()
+        assert (order.state, order.limit_price, order.maker_share, order.closed_at) == (
+            OrderState.FILLED,
+            D("39990"),
+            D(1),
+            LATER,
+        )
+        assert order.fee == D("0.01") * D("39990") * D("0.0025")
+        assert (await restarted.balances()).tradable["BTC"] == D("0.51")
+    finally:
+        store.close()
+
+
+@pytest.mark.both_engines
+async def test_on_the_snapshot_the_sql_store_keeps_the_assumed_maker_fill_and_its_note(
+    db_url: str,
+) -> None:
+    store, bid = Store(make_engine(db_url)), load_snapshot().quote("BTC", "EUR")
+    assert bid is not None
+    try:
+        paper = PaperExchange(store, SEED, now=lambda: NOW)
+        placed = await paper.place_order(limit("db-2", Side.SELL, "0.01", str(bid.ask)))
+        assert await paper.find_orders(["db-2"]) == {"db-2": placed}
+        assert (placed.order_type, placed.post_only, placed.closed_at) == (
+            OrderType.LIMIT,
+            True,
+            NOW,
+        )
+        assert "maker fill assumed at the limit" in placed.note
     finally:
         store.close()
