@@ -61,10 +61,8 @@ class Exchange(Protocol):
 
 
 class MakerExchange(Exchange, Protocol):
-    """An exchange whose limit orders rest and can be moved. Implementation: `KrakenExchange`.
-
-    (Kept apart from `Exchange` until the paper exchange simulates resting orders.)
-    """
+    """An exchange whose limit orders rest and can be moved (maker-first execution).
+    Implementations: `KrakenExchange`, `PaperExchange` (which simulates resting orders)."""
 
     async def amend_order(self, amend: OrderAmend) -> AmendResult:
         """Move a resting limit order's price and/or quantity in place, exactly once.

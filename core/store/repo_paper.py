@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, delete, select
 
 from core.domain.models import Side
-from core.domain.orders import OrderResult
+from core.domain.orders import OrderResult, OrderType
 from core.domain.statuses import OrderStatus
 from core.store.repo_base import StoreBase
 from core.store.tables import KvRow, PaperBalanceRow, PaperOrderRow
@@ -79,6 +79,12 @@ def _order_row(order: OrderResult, created_at: datetime) -> PaperOrderRow:
         fee=order.fee,
         created_at=created_at,
         reason=order.reason,
+        limit_price=order.limit_price,
+        order_type=order.order_type,
+        post_only=order.post_only,
+        maker_share=order.maker_share,
+        note=order.note,
+        closed_at=order.closed_at,
     )
 
 
@@ -95,5 +101,10 @@ def _order_result(row: PaperOrderRow) -> OrderResult:
         cost=row.cost,
         fee=row.fee,
         reason=row.reason,
-        closed_at=None if OrderStatus(row.state) is OrderStatus.OPEN else row.created_at,
+        order_type=OrderType(row.order_type),
+        limit_price=row.limit_price,
+        post_only=row.post_only,
+        maker_share=row.maker_share,
+        note=row.note,
+        closed_at=row.closed_at,
     )

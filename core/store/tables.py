@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Float, Integer, String, Text, true
+from sqlalchemy import CheckConstraint, Float, Integer, String, Text, false, true
 from sqlmodel import Field, SQLModel
 
 from core.store.coltypes import DecimalText, Label, UtcDateTime
@@ -174,8 +174,16 @@ class PaperOrderRow(SQLModel, table=True):
     average_price: Decimal | None = Field(default=None, sa_type=DecimalText)
     cost: Decimal = Field(sa_type=DecimalText)
     fee: Decimal = Field(sa_type=DecimalText)
-    created_at: datetime = Field(sa_type=UtcDateTime)
+    created_at: datetime = Field(sa_type=UtcDateTime)  # first written (placed)
     reason: str = Field(default="", sa_type=Text)
+    limit_price: Decimal | None = Field(default=None, sa_type=DecimalText)  # None: market
+    order_type: str = Field(
+        default="market", sa_type=STATUS, sa_column_kwargs={"server_default": "market"}
+    )
+    post_only: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    maker_share: Decimal | None = Field(default=None, sa_type=DecimalText)  # None: not said
+    note: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # None: still open
 
 
 class UserPrefRow(SQLModel, table=True):

@@ -10,7 +10,11 @@ from core.domain.orders import OrderResult
 
 
 class FakePaperBook:
-    """Balances and orders in memory; `record_paper_order` writes both at once, like a commit."""
+    """Balances and orders in memory; `record_paper_order` writes both at once, like a commit.
+
+    Like the store, recording an order id again updates that order in place (its first
+    recording time is kept).
+    """
 
     def __init__(self, balances: Mapping[str, Decimal] | None = None) -> None:
         self.balances: dict[str, Decimal] | None = None if balances is None else dict(balances)
@@ -29,6 +33,10 @@ class FakePaperBook:
         self, balances: Mapping[str, Decimal], order: OrderResult, now: datetime
     ) -> None:
         self.balances = dict(balances)
+        ids = [o.exchange_id for o in self.orders]
+        if order.exchange_id in ids:
+            self.orders[ids.index(order.exchange_id)] = order
+            return
         self.orders.append(order)
         self.recorded_at.append(now)
 

@@ -4,6 +4,8 @@ SQLite engine's own safety settings."""
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 import core.store.tables
+from core.domain.models import Side
+from core.domain.orders import OrderResult, OrderType
+from core.domain.statuses import OrderStatus
 from core.errors import StorageError
 from core.store.db import (
     SCHEMA_HEAD,
@@ -370,13 +375,6 @@ def test_upgrading_from_0001_marks_the_existing_plans_and_runs_paper(url: str) -
         store.close()
 
 
-def test_the_upgraded_database_still_matches_the_models(url: str) -> None:
-    database_at_0001_with_a_run(url)
-    upgrade(url)
-
-    command.check(alembic_config(url))
-
-
 def test_downgrading_to_0001_drops_the_mode_columns_and_keeps_the_rows(url: str) -> None:
     database_at_0001_with_a_run(url)
     upgrade(url)
@@ -483,3 +481,97 @@ def test_downgrading_from_0003_to_0002_keeps_the_rows(url: str) -> None:
     assert "mode" not in column_names(url, "journal") | column_names(url, "fills")
     assert rows(url, "SELECT count(*) FROM journal") == [(3,)]
     assert rows(url, "SELECT count(*) FROM kv WHERE key = 'config.version'") == [(0,)]
+
+
+# -- 0004: paper orders keep their limit, kind, maker share, note and close time -------------
+PAPER_ORDER_AT_0003 = (
+    "INSERT INTO paper_orders (exchange_order_id, client_order_id, symbol, side, state, amount,"
+    " filled, average_price, cost, fee, created_at, reason) VALUES ('OPAPER-1', 'c-paper',"
+    " 'BTC/EUR', 'sell', 'filled', '0.1', '0.1', '40000', '4000', '16', '2026-01-12 12:00:10',"
+    " '')"
+)
+NEW_PAPER_COLUMNS = {"limit_price", "order_type", "post_only", "maker_share", "note", "closed_at"}
+
+
+def database_at_0003_with_a_paper_order(url: str) -> None:
+    upgrade(url, "0003")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(PAPER_ORDER_AT_0003)
+    engine.dispose()
+
+
+def test_upgrading_to_0004_keeps_an_existing_paper_order_as_a_filled_market_order(
+    url: str,
+) -> None:
+    database_at_0003_with_a_paper_order(url)
+
+    upgrade(url)
+
+    store = Store(make_engine(url))
+    try:
+        (order,) = store.paper_orders()
+    finally:
+        store.close()
+    closed = datetime(2026, 1, 12, 12, 0, 10, tzinfo=UTC)
+    assert order == OrderResult(
+        client_id="c-paper",
+        exchange_id="OPAPER-1",
+        symbol="BTC/EUR",
+        side=Side.SELL,
+        state=OrderStatus.FILLED,
+        amount=Decimal("0.1"),
+        filled=Decimal("0.1"),
+        average_price=Decimal(40000),
+        cost=Decimal(4000),
+        fee=Decimal(16),
+        order_type=OrderType.MARKET,  # and no limit, not post-only, no maker share, no note
+        closed_at=closed,  # its creation time, read as its close time before 0004
+    )
+
+
+def test_downgrading_from_0004_keeps_the_paper_orders_and_cancels_a_resting_one(url: str) -> None:
+    database_at_0003_with_a_paper_order(url)
+    upgrade(url)
+    store = Store(make_engine(url))
+    resting = OrderResult(
+        "c-rest",
+        "OREST-1",
+        "BTC/EUR",
+        Side.BUY,
+        OrderStatus.OPEN,
+        Decimal("0.01"),
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal(39990),
+        post_only=True,
+    )
+    try:
+        store.record_paper_order({"EUR": Decimal(1000)}, resting, datetime.now(UTC))
+    finally:
+        store.close()
+
+    downgrade(url, "0003")
+
+    assert current_revision(url) == "0003"
+    assert not NEW_PAPER_COLUMNS & column_names(url, "paper_orders")
+    assert rows(url, "SELECT exchange_order_id, state FROM paper_orders ORDER BY created_at") == [
+        ("OPAPER-1", "filled"),
+        ("OREST-1", "canceled"),  # 0003's paper exchange cannot keep an order resting
+    ]
+    assert rows(url, "SELECT asset, amount FROM paper_balances") == [("EUR", "1000")]
+    assert index_names(url, "paper_orders") == {"ix_paper_orders_client_order_id"}
+
+
+# -- every revision: a database upgraded with rows in it ends where a new one starts ---------
+@pytest.mark.parametrize(
+    "old_database",
+    [database_at_0001_with_a_run, database_at_0002, database_at_0003_with_a_paper_order],
+    ids=["from-0001", "from-0002", "from-0003"],
+)
+def test_a_database_upgraded_with_rows_in_it_still_matches_the_models(
+    url: str, old_database: Callable[[str], None]
+) -> None:
+    old_database(url)
+    upgrade(url)
+
+    command.check(alembic_config(url))

@@ -17,7 +17,7 @@ from structlog.testing import capture_logs
 
 from core.app.ports import Exchange
 from core.domain.models import DataSource, MarketData, Quote, Side
-from core.domain.orders import OrderRequest, OrderType
+from core.domain.orders import OrderRequest
 from core.domain.statuses import OrderStatus
 from core.errors import (
     ExchangeUnavailable,
@@ -310,13 +310,3 @@ async def test_the_sql_store_keeps_the_paper_account_across_exchanges(tmp_path: 
         assert await again.find_orders(["ada-1"]) == {"ada-1": placed}
     finally:
         store.close()
-
-
-async def test_a_limit_order_is_refused_rather_than_filled_as_a_market_order() -> None:
-    book = FakePaperBook()
-    request = OrderRequest(
-        "plan1-BTC", "BTC/EUR", Side.BUY, Decimal("0.01"), OrderType.LIMIT, Decimal("39000")
-    )
-    with pytest.raises(OrderRejected, match="market orders only"):
-        await paper(book).place_order(request)
-    assert book.orders == []

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from core.app.ports import PaperBook
 from core.app.records import FillRecord, LeaseOwner, PlanRecord
 from core.domain.models import Side
-from core.domain.orders import OrderResult
+from core.domain.orders import OrderResult, OrderType
 from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 from core.errors import ExecutionRefused, StorageError
 from core.store.db import make_engine
@@ -840,6 +840,37 @@ def test_recording_a_paper_order_again_updates_it_in_place(store: Store) -> None
 
     assert [o.exchange_id for o in store.paper_orders()] == ["OPAPER-00001-AAAAAA", "O2"]
     assert store.paper_orders()[0].state is OrderStatus.FILLED
+
+
+def test_a_resting_limit_order_is_kept_whole_and_closed_when_it_fills(store: Store) -> None:
+    resting = a_paper_order(
+        state=OrderStatus.OPEN,
+        filled=Decimal(0),
+        average_price=None,
+        cost=Decimal(0),
+        fee=Decimal(0),
+        order_type=OrderType.LIMIT,
+        limit_price=Decimal("39990.5"),
+        post_only=True,
+        maker_share=Decimal(1),
+        closed_at=None,
+    )
+    store.record_paper_order({}, resting, NOW)
+    assert store.paper_orders() == [resting]
+
+    filled = replace(
+        resting,
+        state=OrderStatus.FILLED,
+        filled=Decimal("0.01"),
+        average_price=Decimal("39990.5"),
+        cost=Decimal("399.905"),
+        fee=Decimal("0.99976250"),
+        note="maker fill assumed at the limit",
+        closed_at=LATER,
+    )
+    store.record_paper_order({}, filled, LATER)
+
+    assert store.paper_orders() == [filled]
 
 
 # --- Preferences and small state --------------------------------------------------------
