@@ -66,9 +66,9 @@ def python_module(module: str, *args: str) -> list[str]:
 
 
 def product_command(*args: str) -> list[str]:
-    """`rebalance-bot ARGS` as installed beside this interpreter (else `python -m bot.cli`)."""
+    """`rebalance-bot ARGS` as installed beside this interpreter (else `python -m bot.cli.main`)."""
     script = Path(sys.executable).parent / "rebalance-bot"
-    return [str(script), *args] if script.exists() else python_module("bot.cli", *args)
+    return [str(script), *args] if script.exists() else python_module("bot.cli.main", *args)
 
 
 def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

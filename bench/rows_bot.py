@@ -151,7 +151,7 @@ async def bot_problem(workdir: Path) -> str:
 
     Probed in a child process, which also compiles the bot's imports into the bytecode cache.
     """
-    code = "import bot.cli; from bot.app import build_application, run_bot"
+    code = "import bot.cli.main; from bot.telegram.app import build_application, run_bot"
     try:
         await run_process([sys.executable, "-c", code], child_env(), workdir)
     except RuntimeError as e:

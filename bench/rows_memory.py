@@ -8,8 +8,8 @@ previous reply and its chart (if any) have arrived; its resident memory (VmRSS) 
 change that makes a rebalance due, then /rebalance confirmed with its button; the rest are
 /preview, /history, /locked, /targets and /help in turn. The owner first turns drift alerts
 off: the scheduled check still runs, but sends nothing nobody asked for. Also measured:
-/check to its chart, and the peak RSS of one chart process (`python -m bot.charts`, where the
-bot draws). The reference is row 5's echo bot, sent the same commands.
+/check to its chart, and the peak RSS of one chart process (`python -m bot.telegram.charts`,
+where the bot draws). The reference is row 5's echo bot, sent the same commands.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from bench.rows_bot import (
     running_bot,
 )
 from bench.scenario import DRIFT_BAND_PCT, QUOTE, domain_portfolio, scenario
-from bot import charts
+from bot.telegram import charts
 from core.domain.models import PlanSettings
 from core.domain.planner import make_plan
 
@@ -50,9 +50,9 @@ CONFIRM = "✅ Confirm"
 DONE = "Rebalance done"
 NOTE = (
     "reference: bench.echo_bot (row 5), sent the same commands; one launch of each. The bot "
-    "draws every chart in a short-lived `python -m bot.charts` process, so matplotlib never "
-    "loads into it: that process (its peak RSS above, gone before the next command) is not in "
-    "the bot's RSS, and /check → chart pays its start and matplotlib's import every time. "
+    "draws every chart in a short-lived `python -m bot.telegram.charts` process, so matplotlib "
+    "never loads into it: that process (its peak RSS above, gone before the next command) is "
+    "not in the bot's RSS, and /check → chart pays its start and matplotlib's import every time. "
     "Drawing in its own process (the code before this row, measured by it): 162, 190 and "
     "191 MB, and a chart in 0.17 s"
 )
@@ -126,12 +126,12 @@ async def _soak(spec: BotSpec, workdir: Path, marks: tuple[int, ...]) -> Soak:
 
 
 async def _chart_process_peak(workdir: Path) -> float:
-    """Peak RSS of `python -m bot.charts` drawing the weights chart of a 4-asset plan."""
+    """Peak RSS of `python -m bot.telegram.charts` drawing the weights chart of a 4-asset plan."""
     sc = scenario(4)
     settings = PlanSettings(QUOTE, drift_band_pct=DRIFT_BAND_PCT)
     plan = make_plan(domain_portfolio(sc), sc.targets, frozenset(), settings, datetime.now(UTC))
     job = pickle.dumps(partial(charts.weights_png, plan))
-    done = await run_process(python_module("bot.charts"), child_env(), workdir, stdin=job)
+    done = await run_process(python_module("bot.telegram.charts"), child_env(), workdir, stdin=job)
     return float(done.peak_rss_bytes)
 
 

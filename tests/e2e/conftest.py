@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
-from bot.runner import running
-from bot.state import BotApp
+from bot.telegram.app import build_application
+from bot.telegram.runner import running
+from bot.telegram.state import BotApp
 from core.config import Settings
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 from tests.fakes.telegram_server import FakeTelegram

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.state import BotApp
+from bot.telegram.state import BotApp
 from tests.e2e.conftest import FRIEND, OWNER, SettingsFactory, bot_running
 from tests.fakes.kraken_server import FakeKraken
 from tests.fakes.telegram_server import FakeTelegram

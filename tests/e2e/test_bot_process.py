@@ -10,8 +10,8 @@ from pathlib import Path
 
 from structlog.testing import capture_logs
 
-from bot.app import build_application
-from bot.runner import CONFLICT, serve
+from bot.telegram.app import build_application
+from bot.telegram.runner import CONFLICT, serve
 from tests.e2e.conftest import OWNER, SettingsFactory
 from tests.fakes.kraken_server import FakeKraken
 from tests.fakes.telegram_server import FakeTelegram

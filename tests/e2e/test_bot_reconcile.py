@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import unescape
 
-from bot.app import FacadeFactory, build_application
-from bot.runner import running
+from bot.telegram.app import FacadeFactory, build_application
+from bot.telegram.runner import running
 from core.app.rebalancer import Rebalancer
 from core.bootstrap import app_settings, open_store, seed_targets, utc_now
 from core.config import Settings

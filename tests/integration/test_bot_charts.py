@@ -1,4 +1,4 @@
-"""Charts drawn in a process of their own (`bot.charts.render_apart`), with a real child."""
+"""Charts drawn in a process of their own (`bot.telegram.charts.render_apart`), a real child."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import charts
+from bot.telegram import charts
 from tests.unit.builders import NOW
 from tests.unit.test_bot_fakes import worked_plan
 
@@ -36,7 +36,7 @@ def test_a_chart_drawn_apart_is_the_same_phone_sized_png() -> None:
 
 def test_drawing_apart_never_loads_matplotlib_into_the_calling_process() -> None:
     code = (
-        "import sys; from functools import partial; from bot import charts; "
+        "import sys; from functools import partial; from bot.telegram import charts; "
         "from tests.unit.test_bot_fakes import worked_plan; "
         "png = charts.render_apart(partial(charts.weights_png, worked_plan())); "
         "print(png.startswith(charts.PNG_MAGIC), 'matplotlib' in sys.modules)"

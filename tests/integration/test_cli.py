@@ -1,4 +1,4 @@
-"""`rebalance-bot` end to end, in-process: `bot.cli.main(argv)` on a real SQLite file in
+"""`rebalance-bot` end to end, in-process: `bot.cli.main.main(argv)` on a real SQLite file in
 `tmp_path`, paper mode on the bundled market snapshot (no network), reading stdout, stderr
 and the exit code. Nothing is mocked; the only stand-in is stdin, which is not a terminal.
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from core.app.rebalancer import HEARTBEAT_KEY
 from core.bootstrap import open_rebalancer, utc_now
 from core.config import Settings

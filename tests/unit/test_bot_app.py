@@ -6,8 +6,8 @@ import pytest
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, TypeHandler
 
-from bot import auth
-from bot.app import build_application, run_bot, startup_problem
+from bot.telegram import auth
+from bot.telegram.app import build_application, run_bot, startup_problem
 from tests.unit.test_bot_fakes import bot_settings
 
 

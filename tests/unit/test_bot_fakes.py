@@ -19,8 +19,8 @@ from typing import Any
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
-from bot.app import build_application
-from bot.state import BotApp
+from bot.telegram.app import build_application
+from bot.telegram.state import BotApp
 from core.app.api import (
     DriftAlert,
     ExecutionReport,
@@ -171,7 +171,7 @@ STILL_PENDING_AFTER = frozenset({"busy", "other_user", "cooldown"})  # refusals 
 
 @dataclass
 class FakeFacade:
-    """An in-memory stand-in with the `bot.state.Facade` shape; records every call."""
+    """An in-memory stand-in with the `bot.telegram.state.Facade` shape; records every call."""
 
     plan: Plan = field(default_factory=worked_plan)
     calls: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import COMMANDS
-from bot.messages import UNEXPECTED
+from bot.telegram.app import COMMANDS
+from bot.telegram.messages import UNEXPECTED
 from tests.unit.test_bot_fakes import (
     OfflineBot,
     assert_valid_telegram_html,

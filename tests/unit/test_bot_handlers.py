@@ -6,7 +6,7 @@ import pytest
 import structlog
 from structlog.testing import capture_logs
 
-from bot.messages import KRAKEN_DOWN, UNEXPECTED
+from bot.telegram.messages import KRAKEN_DOWN, UNEXPECTED
 from core.errors import AuthenticationError, ExchangeUnavailable, StorageError
 from tests.unit.test_bot_fakes import (
     FRIEND,

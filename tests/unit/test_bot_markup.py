@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import markup
+from bot.telegram import markup
 from tests.fakes.telegram_server import parse_html, utf16_length
 
 TAG = re.compile(r"</?(pre|b|i|code)>")

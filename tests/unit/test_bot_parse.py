@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import parse
-from bot.parse import Action, ArgumentError, ButtonPress
+from bot.telegram import parse
+from bot.telegram.parse import Action, ArgumentError, ButtonPress
 
 PARSERS: dict[str, Callable[[Sequence[str]], Any]] = {
     "lock": parse.lock_args,

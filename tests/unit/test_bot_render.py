@@ -10,8 +10,9 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import charts, cli_render, render, render_info
-from bot.messages import describe
+from bot.cli import render as cli_render
+from bot.telegram import charts, render, render_info
+from bot.telegram.messages import describe
 from core.app.api import DriftAlert, LockInfo, PreparedPlan
 from core.domain.models import LineStatus, Plan
 from core.domain.planner import make_plan

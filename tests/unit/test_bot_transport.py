@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.transport import RetryingSender
+from bot.telegram.transport import RetryingSender
 
 
 class Flaky:

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from bot import fmt, render, render_info
-from bot.markup import esc
-from bot.messages import order_reason, refused
+from bot import fmt
+from bot.telegram import render, render_info
+from bot.telegram.markup import esc
+from bot.telegram.messages import order_reason, refused
 from core.app.api import ExecutionReport, OrderOutcome
 from core.domain.models import Side
 from core.domain.statuses import RunOutcome

@@ -141,7 +141,7 @@ def test_bound_contextvars_appear_in_structlog_and_stdlib_lines() -> None:
     stream = configured()
     structlog.contextvars.bind_contextvars(user_id=42, command="/rebalance", plan_id="p-1")
 
-    get_logger("bot.handlers").info("command received")
+    get_logger("bot.telegram.handlers").info("command received")
     logging.getLogger("telegram").info("sent reply")
 
     for line in json_lines(stream):

@@ -8,7 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 
-from bot import cli_render, render, render_info
+from bot.cli import render as cli_render
+from bot.telegram import render, render_info
 from core.app.api import ExecutionReport, OrderOutcome, RunSummary
 from core.domain.models import Side, SkippedOrder
 from core.domain.statuses import RunOutcome

@@ -36,7 +36,7 @@ class BotConfig:
 
 
 class BotData:
-    """`context.bot_data`: opened in `post_init`, closed in `post_shutdown` (see bot.app)."""
+    """`context.bot_data`: opened in `post_init`, closed in `post_shutdown` (bot.telegram.app)."""
 
     def __init__(self) -> None:
         self.stack = AsyncExitStack()

@@ -10,14 +10,14 @@ update there: no facade call, so no exchange request and no database write.
 from __future__ import annotations
 
 import structlog
-from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot import render_info
-from bot.parse import button_press
-from bot.state import Context
+from bot.telegram import render_info
+from bot.telegram.parse import button_press
+from bot.telegram.state import Context
 from core.logs import get_logger
+from telegram import Update
 
 log = get_logger(__name__)
 

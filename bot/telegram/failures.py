@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import messages
-from bot.auth import log_context
-from bot.markup import esc
-from bot.state import Context
+from bot.telegram import messages
+from bot.telegram.auth import log_context
+from bot.telegram.markup import esc
+from bot.telegram.state import Context
 from core.logs import get_logger
+from telegram import Update
 
 log = get_logger(__name__)
 

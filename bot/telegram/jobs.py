@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot import markup, messages, render_info
-from bot.state import BotData, Context, Facade
+from bot.telegram import markup, messages, render_info
+from bot.telegram.state import BotData, Context, Facade
 from core.errors import RebalanceError
 from core.logs import get_logger
+from telegram import Bot
 
 log = get_logger(__name__)
 

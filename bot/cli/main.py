@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot import cli_render
+from bot.cli import render as cli_render
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
     if args.command == "run":
-        from bot.app import run_bot  # noqa: PLC0415 - the Telegram stack loads only for `run`
+        from bot.telegram.app import run_bot  # noqa: PLC0415 - the Telegram stack loads only for `run`
 
         return run_bot(settings)
     if args.command == "healthcheck":

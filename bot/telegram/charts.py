@@ -4,7 +4,7 @@
 never pyplot, so there is no global figure state. About 800x600 pixels with large fonts, to
 stay readable on a phone screen.
 
-The bot calls them through `render_apart`, which runs one in a fresh `python -m bot.charts`
+The bot calls them through `render_apart`, which runs one in a fresh `python -m bot.telegram.charts`
 process and returns its PNG. So matplotlib never loads into the bot: with numpy, Pillow and
 its fonts it takes about 45 MB, and every figure is a web of reference cycles that stays in
 memory until Python's full garbage collection, which a process of the bot's size runs rarely
@@ -56,7 +56,7 @@ def render_apart(draw: Callable[[], bytes], timeout_s: float = TIMEOUT_S) -> byt
     """
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "bot.charts"],
+            [sys.executable, "-m", "bot.telegram.charts"],
             input=pickle.dumps(draw),
             capture_output=True,
             cwd=_ROOT,

@@ -7,9 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from bot import fmt
-from bot.markup import bullets, esc, table
-from bot.parse import EXAMPLE_TARGETS
-from bot.render import band_cell, points, signed
+from bot.telegram.markup import bullets, esc, table
+from bot.telegram.parse import EXAMPLE_TARGETS
+from bot.telegram.render import band_cell, points, signed
 from core.app.api import DriftAlert, LockInfo, OrderOutcome, RunSummary, Stats
 
 MODE_WORDS = {

@@ -9,17 +9,17 @@ answered without touching the message a first tap is still editing.
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot import messages, render
-from bot.markup import MESSAGE_LIMIT, esc, utf16_len
-from bot.parse import Action, button_press
-from bot.replies import edit, reply
-from bot.state import Context
+from bot.telegram import messages, render
+from bot.telegram.markup import MESSAGE_LIMIT, esc, utf16_len
+from bot.telegram.parse import Action, button_press
+from bot.telegram.replies import edit, reply
+from bot.telegram.state import Context
 from core.app.api import OrderOutcome
 from core.errors import ExecutionRefused, RebalanceError
 from core.logs import get_logger
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 
 log = get_logger(__name__)
 

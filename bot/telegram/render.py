@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot import fmt, messages
-from bot.markup import bullets, esc, table
-from bot.parse import Action, button_data
+from bot import fmt
+from bot.telegram import messages
+from bot.telegram.markup import bullets, esc, table
+from bot.telegram.parse import Action, button_data
 from core.app.api import ExecutionReport, OrderOutcome, PreparedPlan
 from core.domain.models import AssetLine, DataSource, LineStatus, Plan, PlannedOrder
 from core.domain.statuses import RunOutcome
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 _NOTE_MARK = {
     LineStatus.LOCKED: "🔒",

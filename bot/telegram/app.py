@@ -1,7 +1,7 @@
 """The Telegram bot: the one list of handlers, resources opened and closed, `run_bot`.
 
 `rebalance-bot run` calls `run_bot(settings)`. Tests build the same Application with
-`build_application(settings, ...)` and drive it with `bot.runner.running`.
+`build_application(settings, ...)` and drive it with `bot.telegram.runner.running`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -30,13 +29,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import alerts, auth, callbacks, failures, handlers
-from bot.runner import EXIT_CONFIG, serve
-from bot.state import BotApp, BotConfig, BotData, Context, Facade
-from bot.transport import RetryingSender
+from bot.telegram import auth, callbacks, failures, handlers, jobs
+from bot.telegram.runner import EXIT_CONFIG, serve
+from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade
+from bot.telegram.transport import RetryingSender
 from core.bootstrap import open_rebalancer
 from core.config import Settings
 from core.logs import get_logger
+from telegram import BotCommand, LinkPreviewOptions, Update
 
 log = get_logger(__name__)
 
@@ -152,8 +152,8 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
     if app.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     interval = data.config.alert_interval_s
-    app.job_queue.run_repeating(alerts.drift_job, interval=interval, first=first_s, name="drift")
-    app.job_queue.run_repeating(alerts.heartbeat_job, interval=60, first=0, name="heartbeat")
+    app.job_queue.run_repeating(jobs.drift_job, interval=interval, first=first_s, name="drift")
+    app.job_queue.run_repeating(jobs.heartbeat_job, interval=60, first=0, name="heartbeat")
 
 
 def _schedule_reconciliation(app: BotApp, every_s: float) -> None:
@@ -161,7 +161,7 @@ def _schedule_reconciliation(app: BotApp, every_s: float) -> None:
     when someone next confirms a plan."""
     if app.job_queue is not None:
         app.job_queue.run_repeating(
-            alerts.reconcile_job, interval=every_s, first=every_s, name="reconcile"
+            jobs.reconcile_job, interval=every_s, first=every_s, name="reconcile"
         )
 
 

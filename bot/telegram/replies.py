@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot import charts, markup
-from bot.state import Context
+from bot.telegram import charts, markup
+from bot.telegram.state import Context
 from core.logs import get_logger
+from telegram import InlineKeyboardMarkup, InputFile, Message
 
 log = get_logger(__name__)
 

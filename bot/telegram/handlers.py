@@ -1,18 +1,17 @@
 """One thin handler per command: parse the arguments, call the facade, render, reply.
 
-Wrong arguments raise `bot.parse.ArgumentError` and core failures raise `core.errors`
-exceptions; the one error handler (`bot.failures`) turns both into a reply.
+Wrong arguments raise `bot.telegram.parse.ArgumentError` and core failures raise `core.errors`
+exceptions; the one error handler (`bot.telegram.failures`) turns both into a reply.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+from bot.telegram import charts, parse, render, render_info
+from bot.telegram.replies import reply, reply_chart
+from bot.telegram.state import Context
 from telegram import Message, Update
-
-from bot import charts, parse, render, render_info
-from bot.replies import reply, reply_chart
-from bot.state import Context
 
 
 def _message(update: Update) -> Message:

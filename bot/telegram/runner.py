@@ -14,13 +14,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
-from bot.messages import describe
-from bot.state import BotApp
+from bot.telegram.messages import describe
+from bot.telegram.state import BotApp
 from core.errors import RebalanceError
 from core.logs import get_logger
+from telegram import Update
 
 log = get_logger(__name__)
 

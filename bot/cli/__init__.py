@@ -1,0 +1,1 @@
+"""The command-line front end: `rebalance-bot` and its terminal rendering."""
