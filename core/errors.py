@@ -49,7 +49,15 @@ class ConfigError(RebalanceError):
 
 
 class InputError(RebalanceError):
-    """User input was wrong; the message says what and gives an example of a right call."""
+    """User input was wrong; the message says what. `code` says which kind of input (a front
+    end adds an example of a right call in its own syntax) and `data` the particulars."""
+
+    def __init__(
+        self, message: str, *, code: str = "bad_input", data: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data: Mapping[str, object] = dict(data or {})
 
 
 class PortfolioError(RebalanceError):
@@ -120,14 +128,27 @@ class CancelOutcomeUnknown(OrderOutcomeUnknown):
     """A cancel was sent but its answer was lost: read the order to see if it is still open."""
 
 
+FRESH_PLAN = "fresh_plan"  # ExecutionRefused.next_step: the way on is a new plan
+
+
 class ExecutionRefused(RebalanceError):
     """A prepared plan may not be executed; `code` is a stable machine-readable reason and
-    `data` its particulars (times, assets), for front ends to word in their own terms."""
+    `data` its particulars (times, assets), for front ends to word in their own terms.
+    `next_step` is FRESH_PLAN when the user's way on is a new plan (each front end names its
+    own command for that), or "" when the message says it all."""
 
-    def __init__(self, message: str, *, code: str, data: Mapping[str, object] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str,
+        data: Mapping[str, object] | None = None,
+        next_step: str = "",
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.data: Mapping[str, object] = dict(data or {})
+        self.next_step = next_step
 
 
 class StorageError(RebalanceError):

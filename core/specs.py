@@ -21,8 +21,12 @@ _SUM_TOLERANCE = Decimal("0.01")
 class WeightSpecError(InputError, ValueError):
     """A `SYMBOL=NUMBER,...` spec is malformed; the message says what, in the user's terms.
 
-    Raised by `parse_weight_spec` and `parse_amount_spec`; front ends show the message as is.
+    Raised by `parse_weight_spec` and `parse_amount_spec`; front ends show the message and
+    add an example in their own syntax (code `bad_weights`).
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="bad_weights")
 
 
 def _number(text: str) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.cli import render as cli_render
+from bot.cli import words
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
@@ -216,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
         return 2
     except RebalanceError as e:
-        return _fail(str(e), args.debug)
+        return _fail(words.describe(e), args.debug)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug: still one line unless --debug

@@ -6,12 +6,12 @@ caller escapes). Never includes secrets: core messages don't carry them.
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from core.errors import (
+    FRESH_PLAN,
     AuthenticationError,
     ConfigError,
     ExchangeError,
@@ -38,13 +38,28 @@ ORDER_REASONS: Final = (
     ("EOrder:Cost minimum not met", "below Kraken's minimum order value"),
     ("EAPI:Rate limit exceeded", "Kraken's rate limit"),
 )
-_PLAN_ID: Final = re.compile(r"^Plan \S+ ")
+# What to do next, in this front end's commands: by a refusal's `next_step`, an input's `code`.
+NEXT_STEPS: Final = {FRESH_PLAN: "Take a fresh plan with /rebalance."}
+EXAMPLES: Final = {
+    "bad_symbol": "Example: /lock BTC",
+    "not_tradable": "Example: /lock BTC",
+    "targets_not_tradable": "Example: /targets BTC=40,ETH=30,SOL=20,ADA=10",
+    "bad_weights": "Example: /targets BTC=40,ETH=30,SOL=20,ADA=10",
+}
 
 
 def refused(error: ExecutionRefused) -> str:
-    """Why a plan was not executed; the facade's words already say what to do next.
-    The internal plan id means nothing to the user: 'Plan <id> expired' -> 'This plan expired'."""
-    return _PLAN_ID.sub("This plan ", str(error), count=1)
+    """Why a plan was not executed, then what to do about it with this bot's commands."""
+    return _then(str(error), NEXT_STEPS.get(error.next_step, ""))
+
+
+def bad_input(error: InputError) -> str:
+    """What was wrong with the input, then an example of a right command (when there is one)."""
+    return _then(str(error), EXAMPLES.get(error.code, ""))
+
+
+def _then(words: str, hint: str) -> str:
+    return f"{words} {hint}" if hint else words
 
 
 def order_reason(reason: str) -> str | None:
@@ -86,7 +101,9 @@ def describe(error: BaseException) -> str:
         return _exchange(error)
     if isinstance(error, StorageError):
         return "The database failed, so nothing was changed. Check the disk and the logs."
-    if isinstance(error, InputError | PortfolioError | ConfigError | RebalanceError):
+    if isinstance(error, InputError):
+        return bad_input(error)
+    if isinstance(error, PortfolioError | ConfigError | RebalanceError):
         return str(error)
     if isinstance(error, RetryAfter) or _is_network(error):
         return "Telegram did not answer in time; please try again."

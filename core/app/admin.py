@@ -13,23 +13,30 @@ from core.app.repositories import Store
 from core.config import parse_weight_spec
 from core.errors import InputError
 
-SYMBOL_EXAMPLE = "Example: /lock BTC"
-
 
 def normalize_symbol(text: str) -> str:
     symbol = text.strip().upper()
     if not symbol or not symbol.isalnum() or len(symbol) > 12:
-        raise InputError(f"'{text.strip()}' is not an asset symbol. {SYMBOL_EXAMPLE}")
+        raise InputError(
+            f"'{text.strip()}' is not an asset symbol.", code="bad_symbol", data={"text": text}
+        )
     return symbol
 
 
 async def check_tradable(exchange: Exchange, symbol: str, quote: str) -> None:
     """InputError unless `symbol` is a Kraken asset with an online market against `quote`."""
+    data = {"symbol": symbol, "quote": quote}
     if symbol == quote:
-        raise InputError(f"{symbol} is the quote currency: it is cash, not a tradable asset.")
+        raise InputError(
+            f"{symbol} is the quote currency: it is cash, not a tradable asset.",
+            code="quote_is_cash",
+            data=data,
+        )
     if symbol not in await exchange.tradable_assets(quote):
         raise InputError(
-            f"{symbol} is not a Kraken asset tradable against {quote}. {SYMBOL_EXAMPLE}"
+            f"{symbol} is not a Kraken asset tradable against {quote}.",
+            code="not_tradable",
+            data=data,
         )
 
 
@@ -40,8 +47,9 @@ async def validated_targets(exchange: Exchange, spec: str, quote: str) -> dict[s
     unknown = [s for s in weights if s != quote and s not in tradable]
     if unknown:
         raise InputError(
-            f"not tradable against {quote} on Kraken: {', '.join(unknown)}. "
-            "Example: /targets BTC=40,ETH=30,SOL=20,ADA=10"
+            f"not tradable against {quote} on Kraken: {', '.join(unknown)}.",
+            code="targets_not_tradable",
+            data={"symbols": unknown, "quote": quote},
         )
     return weights
 

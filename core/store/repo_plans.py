@@ -12,7 +12,7 @@ from sqlmodel import Session, col, update
 
 from core.app.records import PlanRecord
 from core.domain.statuses import PlanStatus
-from core.errors import ExecutionRefused, StorageError
+from core.errors import FRESH_PLAN, ExecutionRefused, StorageError
 from core.store.modes import checked_mode
 from core.store.repo_base import StoreBase
 from core.store.repo_settings import CONFIG_VERSION_KEY
@@ -21,7 +21,6 @@ from core.store.tables import KvRow, PlanRow
 MAX_PLAN_ID = 32
 
 
-FRESH = "Take a fresh plan with /rebalance."
 NOTHING_PLACED = "Nothing was placed."
 
 
@@ -132,8 +131,9 @@ class PlanStore(StoreBase):
 
 
 CONFIG_CHANGED = ExecutionRefused(
-    "The locks or targets changed since this plan was made. Nothing was placed. " + FRESH,
+    "The locks or targets changed since this plan was made. Nothing was placed.",
     code="changed",
+    next_step=FRESH_PLAN,
 )
 
 
@@ -173,30 +173,33 @@ def _refusal(
     row: PlanRow | None, plan_id: str, user_id: str, now: datetime | None, note: str
 ) -> ExecutionRefused:
     """Why a plan could not be claimed or cancelled: words (ending in `note`) and a code."""
-    code, message = _reason(row, plan_id, user_id, now)
-    text = message if code == "busy" else f"{message} {FRESH}"
-    return ExecutionRefused(f"{text} {note}".strip(), code=code)
+    code, message = _reason(row, user_id, now)
+    return ExecutionRefused(
+        f"{message} {note}".strip(),
+        code=code,
+        data={"plan_id": plan_id},
+        next_step="" if code == "busy" else FRESH_PLAN,
+    )
 
 
-def _reason(
-    row: PlanRow | None, plan_id: str, user_id: str, now: datetime | None
-) -> tuple[str, str]:
+def _reason(row: PlanRow | None, user_id: str, now: datetime | None) -> tuple[str, str]:
+    """The refusal's code and words; they name no plan id (the user never saw one)."""
     if row is None:
-        return "unknown_plan", f"There is no plan {plan_id}."
+        return "unknown_plan", "There is no such plan."
     if row.user_id != user_id:
-        return "other_user", f"Plan {plan_id} belongs to another user; only they can use it."
+        return "other_user", "This plan belongs to another user; only they can use it."
     status = PlanStatus(row.status)
     if status in (PlanStatus.CONFIRMED, PlanStatus.EXECUTED):
-        return "already_used", f"Plan {plan_id} was already {status}; a plan is used once only."
+        return "already_used", f"This plan was already {status}; a plan is used once only."
     if status is PlanStatus.CANCELLED:
         return "cancelled", (
-            f"Plan {plan_id} was cancelled (by its owner, or because locks or targets "
+            "This plan was cancelled (by its owner, or because locks or targets "
             "changed after it was made)."
         )
     if status is PlanStatus.EXPIRED or (now is not None and row.expires_at <= now):
-        return "expired", f"Plan {plan_id} expired at {row.expires_at:%H:%M:%S} UTC."
+        return "expired", f"This plan expired at {row.expires_at:%H:%M:%S} UTC."
     # Only if the row changed between the conditional UPDATE and this read.
-    return "busy", f"Plan {plan_id} could not be claimed just now; try again."
+    return "busy", "This plan could not be claimed just now; try again."
 
 
 def _required(session: Session, plan_id: str) -> PlanRow:

@@ -10,80 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
 import sqlite3
 import sys
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from bot.cli.main import main
 from core.app.rebalancer import HEARTBEAT_KEY
 from core.bootstrap import open_rebalancer, utc_now
 from core.config import Settings
 from core.store.db import SCHEMA_HEAD, current_revision, make_engine
 from core.store.repo import Store
+from tests.integration.cli_harness import Cli, Result, use_paper_env
 
 DEFAULT_TARGETS = {"BTC": "40.00%", "ETH": "30.00%", "SOL": "20.00%", "ADA": "10.00%"}
 
 
-@dataclass(frozen=True)
-class Result:
-    """One finished `rebalance-bot` command."""
-
-    code: int
-    out: str
-    err: str
-
-    @property
-    def err_lines(self) -> list[str]:
-        return self.err.splitlines()
-
-
-class Cli:
-    """Runs `rebalance-bot ARGV...` in this process and collects what it printed."""
-
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self._capsys = capsys
-
-    def __call__(self, *argv: str) -> Result:
-        self._capsys.readouterr()  # drop anything printed before the command
-        try:
-            code = main(list(argv))
-        except SystemExit as e:  # argparse refuses its own way
-            code = e.code if isinstance(e.code, int) else 1
-        out, err = self._capsys.readouterr()
-        return Result(code, out, err)
-
-    def ok(self, *argv: str) -> str:
-        """stdout of a command that must succeed without a word on stderr."""
-        result = self(*argv)
-        assert (result.code, result.err) == (0, ""), result
-        return result.out
-
-
-def _settings_env_names() -> set[str]:
-    return {name.upper() for name in Settings.model_fields}
-
-
 @pytest.fixture(autouse=True)
 def paper_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> None:
-    """Paper mode on the snapshot, a migrated database of its own, no .env, no secrets."""
-    monkeypatch.chdir(tmp_path)  # no .env file here
-    ours = _settings_env_names()
-    for name in list(os.environ):
-        upper = name.upper()
-        if upper in ours or upper.startswith(("KRAKEN_", "TELEGRAM_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("TRADING_MODE", "paper")
-    monkeypatch.setenv("PAPER_MARKET_DATA", "snapshot")
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal
+    use_paper_env(monkeypatch, tmp_path, db_url)
 
 
 pytestmark = pytest.mark.usefixtures("restore_logging")  # see tests/conftest.py

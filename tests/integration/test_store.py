@@ -13,6 +13,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from bot.telegram import messages as telegram_words
 from core.app.ports import PaperBook
 from core.app.records import FillRecord, LeaseOwner, PlanRecord
 from core.domain.models import Side
@@ -264,7 +265,7 @@ def test_a_second_claim_is_refused_as_already_used(store: Store) -> None:
 
     assert refused.code == "already_used"
     assert "already confirmed" in str(refused)
-    assert "/rebalance" in str(refused)
+    assert "/rebalance" in telegram_words.refused(refused)
 
 
 def test_an_executed_plan_is_refused_as_already_used(store: Store) -> None:
@@ -315,7 +316,7 @@ def test_an_unknown_plan_is_refused(store: Store) -> None:
     refused = refusal(lambda: store.claim_plan("nope", OWNER, NOW))
 
     assert refused.code == "unknown_plan"
-    assert "/rebalance" in str(refused)
+    assert "/rebalance" in telegram_words.refused(refused)
 
 
 def test_an_expired_plan_is_refused_and_marked_expired(store: Store) -> None:
@@ -927,3 +928,21 @@ def test_database_failures_become_storage_errors_with_the_cause(empty_db_url: st
 
     assert caught.value.__cause__ is not None
     unmigrated.close()
+
+
+@pytest.mark.parametrize("by", ["unknown", "stranger", "used", "expired"])
+def test_a_refusal_names_no_plan_id_and_carries_it_as_data(store: Store, by: str) -> None:
+    store.add_plan(a_plan())
+    if by == "used":
+        store.claim_plan("plan-1", OWNER, LATER)
+    plan_id, user, at = {
+        "unknown": ("nope", OWNER, NOW),
+        "stranger": ("plan-1", STRANGER, LATER),
+        "used": ("plan-1", OWNER, LATER),
+        "expired": ("plan-1", OWNER, NOW + timedelta(days=2)),
+    }[by]
+
+    refused = refusal(lambda: store.claim_plan(plan_id, user, at))
+
+    assert plan_id not in str(refused) and refused.data["plan_id"] == plan_id
+    assert refused.next_step == "fresh_plan"

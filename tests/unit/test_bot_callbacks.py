@@ -52,7 +52,9 @@ async def test_the_plan_message_says_how_the_run_ended(outcome: RunOutcome, stat
 
 
 async def test_a_refusal_names_no_internal_plan_id() -> None:
-    refusal = ExecutionRefused("Plan NkL0Kngx67pwNQqc expired at 10:02:00 UTC.", code="expired")
+    refusal = ExecutionRefused(
+        "This plan expired at 10:02:00 UTC.", code="expired", data={"plan_id": "NkL0Kngx67pwNQqc"}
+    )
     async with offline_bot(FakeFacade(refusal=refusal)) as bot:
         await bot.app.process_update(press_update(bot.app, "c:plan-NkL0Kngx67pwNQqc"))
         last = bot.api.of("editMessageText")[-1]

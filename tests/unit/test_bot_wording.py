@@ -11,11 +11,11 @@ import pytest
 from bot import fmt
 from bot.telegram import render, render_info
 from bot.telegram.markup import esc
-from bot.telegram.messages import order_reason, refused
+from bot.telegram.messages import describe, order_reason, refused
 from core.app.api import ExecutionReport, OrderOutcome
 from core.domain.models import Side
 from core.domain.statuses import RunOutcome
-from core.errors import ExecutionRefused
+from core.errors import FRESH_PLAN, ExecutionRefused, InputError
 from tests.unit.builders import NOW
 from tests.unit.test_bot_fakes import (
     assert_valid_telegram_html,
@@ -127,11 +127,28 @@ def test_unlock_all_names_the_assets_when_it_can() -> None:
     assert "&lt;" in render_info.unlock_all_result(1, ["<X>"])
 
 
-def test_a_refusal_says_this_plan_instead_of_its_id() -> None:
-    expired = ExecutionRefused("Plan NkL0Kngx67pwNQqc expired at 10:02:00 UTC.", code="expired")
-    cooldown = ExecutionRefused("The last rebalance ran at 10:00 UTC. Plan x", code="cooldown")
-    assert refused(expired) == "This plan expired at 10:02:00 UTC."
+def test_a_refusal_is_worded_as_the_core_says_it_then_points_to_a_fresh_rebalance() -> None:
+    expired = ExecutionRefused(
+        "This plan expired at 10:02:00 UTC.", code="expired", next_step=FRESH_PLAN
+    )
+    cooldown = ExecutionRefused("The last rebalance ran at 10:00 UTC.", code="cooldown")
+    assert (
+        refused(expired) == "This plan expired at 10:02:00 UTC. Take a fresh plan with /rebalance."
+    )
     assert refused(cooldown) == str(cooldown)
+
+
+@pytest.mark.parametrize(
+    ("code", "example"),
+    [
+        ("bad_symbol", "Example: /lock BTC"),
+        ("not_tradable", "Example: /lock BTC"),
+        ("targets_not_tradable", "Example: /targets BTC=40,ETH=30,SOL=20,ADA=10"),
+        ("bad_weights", "Example: /targets BTC=40,ETH=30,SOL=20,ADA=10"),
+    ],
+)
+def test_bad_input_from_the_core_gets_an_example_in_bot_commands(code: str, example: str) -> None:
+    assert describe(InputError("That is wrong.", code=code)) == f"That is wrong. {example}"
 
 
 def test_only_check_points_to_preview_and_rebalance() -> None:

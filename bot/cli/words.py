@@ -1,0 +1,25 @@
+"""Core errors in the terminal's own words: the `rebalance-bot ...` command to run next."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from core.errors import FRESH_PLAN, ExecutionRefused, InputError, RebalanceError
+
+NEXT_STEPS: Final = {FRESH_PLAN: "Run `rebalance-bot rebalance` again for a fresh plan."}
+EXAMPLES: Final = {
+    "bad_symbol": "Example: rebalance-bot lock BTC",
+    "not_tradable": "Example: rebalance-bot lock BTC",
+    "targets_not_tradable": "Example: rebalance-bot targets BTC=40,ETH=30,SOL=20,ADA=10",
+    "bad_weights": "Example: rebalance-bot targets BTC=40,ETH=30,SOL=20,ADA=10",
+}
+
+
+def describe(error: RebalanceError) -> str:
+    """The error's message, then what to type next when the core's code says it."""
+    hint = ""
+    if isinstance(error, ExecutionRefused):
+        hint = NEXT_STEPS.get(error.next_step, "")
+    elif isinstance(error, InputError):
+        hint = EXAMPLES.get(error.code, "")
+    return f"{error} {hint}" if hint else str(error)
