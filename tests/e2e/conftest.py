@@ -11,6 +11,7 @@ import sqlite3
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ import pytest
 from bot.telegram.app import build_application
 from bot.telegram.runner import running
 from bot.telegram.state import BotApp
+from core.bootstrap import open_rebalancer
 from core.config import Settings
+from tests.fakes.clocks import FakeClock
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -81,9 +84,11 @@ def live_settings(db_path: Path, tg: FakeTelegram, kraken: FakeKraken) -> Settin
 
 
 @asynccontextmanager
-async def bot_running(settings: Settings) -> AsyncIterator[BotApp]:
-    """The real bot, polling the fake Telegram (no scheduled check during a test)."""
-    app = build_application(settings, alert_first_s=3600)
+async def bot_running(settings: Settings, clock: FakeClock | None = None) -> AsyncIterator[BotApp]:
+    """The real bot, polling the fake Telegram (no scheduled check during a test); on `clock`
+    when given (expiry and cooldowns move when the test moves it), else the wall clock."""
+    opener = open_rebalancer if clock is None else partial(open_rebalancer, clock=clock)
+    app = build_application(settings, open_facade=opener, alert_first_s=3600)
     async with running(app, poll_timeout_s=1):
         yield app
 

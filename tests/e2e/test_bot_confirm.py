@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
 from tests.e2e.conftest import FRIEND, OWNER, SettingsFactory, bot_running
+from tests.fakes.clocks import FakeClock
 from tests.fakes.kraken_server import FakeKraken
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -79,9 +79,10 @@ async def test_a_press_by_another_user_is_refused_and_the_owner_can_still_confir
 async def test_an_expired_plan_is_refused_and_places_nothing(
     tg: FakeTelegram, paper_settings: SettingsFactory
 ) -> None:
-    async with bot_running(paper_settings(confirm_ttl_seconds=1)):
+    clock = FakeClock()
+    async with bot_running(paper_settings(confirm_ttl_seconds=60), clock):
         plan = await ask_for_a_plan(tg)
-        await asyncio.sleep(1.2)
+        clock.advance(seconds=61)
         confirm(tg, plan)
         edit = await tg.wait_for_edit(OWNER, plan["message_id"], contains="expired")
         tg.send_user_message(OWNER, "/history")
@@ -93,12 +94,12 @@ async def test_an_expired_plan_is_refused_and_places_nothing(
 async def test_a_press_that_waited_while_the_bot_was_down_obeys_the_plans_expiry(
     tg: FakeTelegram, paper_settings: SettingsFactory
 ) -> None:
-    settings = paper_settings(confirm_ttl_seconds=1)
-    async with bot_running(settings):
+    settings, clock = paper_settings(confirm_ttl_seconds=60), FakeClock()
+    async with bot_running(settings, clock):
         plan = await ask_for_a_plan(tg)
     confirm(tg, plan)  # the bot is down: the press waits at Telegram
-    await asyncio.sleep(1.2)
-    async with bot_running(settings):
+    clock.advance(seconds=61)
+    async with bot_running(settings, clock):
         edit = await tg.wait_for_edit(OWNER, plan["message_id"], contains="expired")
         tg.send_user_message(OWNER, "/history")
         history = await tg.wait_for_message(OWNER, contains="rebalance")

@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
+
+NOW = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """An application's wall clock (what bootstrap's `clock` is): stands still until the test
+    moves it, so expiry, cooldowns and leases are tested without sleeping."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 class FakeTime:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -33,11 +32,10 @@ from core.exchange.paper import PaperExchange
 from core.specs import parse_amount_spec, parse_weight_spec
 from core.store.db import make_engine
 from core.store.repo import Store
-from tests.fakes.clocks import FakeTime
+from tests.fakes.clocks import FakeClock, FakeTime
 from tests.fakes.kraken_server import TEST_API_KEY, TEST_API_SECRET, FakeKraken
 from tests.fakes.processes import FakeProcesses
 
-NOW = datetime(2026, 1, 12, 12, 0, tzinfo=UTC)
 OWNER = "111"
 FRIEND = "222"
 TARGETS = parse_weight_spec("BTC=40,ETH=30,SOL=20,ADA=10")
@@ -50,19 +48,6 @@ SETTINGS = AppSettings(
     price_tolerance_pct=Decimal(1),
     lease_stale_seconds=300,
 )
-
-
-class FakeClock:
-    """The Rebalancer's wall clock: stands still until the test moves it."""
-
-    def __init__(self, now: datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @dataclass
