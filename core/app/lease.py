@@ -48,6 +48,9 @@ class LeaseTerms:
         return self.is_dead(owner)
 
 
+RECONCILE_LEASE = "reconcile"  # the holder name of a reconciliation (plans hold it by id)
+
+
 class Lease:
     """The lease, held by `holder` for this process."""
 
@@ -73,7 +76,10 @@ class Lease:
     async def heartbeat(self) -> None:
         while not self.lost:
             await asyncio.sleep(self.terms.heartbeat_seconds)
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception as e:  # a bug here must not replace the run's report
+                log.error("lease.heartbeat_failed", holder=self.holder, exc_info=e)
 
 
 @asynccontextmanager
