@@ -117,16 +117,17 @@ def decide(
     guards = failed_guards(plan, caps, facts)
     waits = tuple(g for g in guards if g in WAIT_GUARDS)
     if mode is AutopilotMode.PROPOSE:
-        return _wait(crossing, waits) if waits else Decision(Action.PROPOSE, _acted())
+        return _wait(crossing, waits) if waits else Decision(Action.PROPOSE, _acted(crossing))
     if waits:
         return _wait(crossing, waits)
     if guards:
-        return Decision(Action.PROPOSE, _acted(), guards)
-    return Decision(Action.EXECUTE, _acted())
+        return Decision(Action.PROPOSE, _acted(crossing), guards)
+    return Decision(Action.EXECUTE, _acted(crossing))
 
 
-def _acted() -> Crossing:
-    return Crossing(armed=False)
+def _acted(crossing: Crossing) -> Crossing:
+    """Spent until back in band; what was told stays told (a refused run waits on it)."""
+    return replace(crossing, armed=False)
 
 
 def _wait(crossing: Crossing, guards: tuple[Guard, ...]) -> Decision:
