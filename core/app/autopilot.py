@@ -94,17 +94,23 @@ class Autopilot:
 
     # --- the scheduled check -----------------------------------------------------------
     async def check(self, users: Sequence[str]) -> AutopilotCheck:
-        """One scheduled check; `users` get the proposals (each their own plan)."""
+        """One scheduled check; `users` get the proposals (each their own plan).
+
+        The crossing is spent only once the proposals are made, or right before the run
+        starts: a check that fails before (an exchange read) leaves it to the next check.
+        """
         plan = await self.planning.check()
         now = self.clock()
         self.note_check(now)
         facts = self.facts(now)
-        decision = decide(self.mode, plan, self.caps, self.crossing(), facts)
-        self._keep(decision.crossing, now)
+        before = self.crossing()
+        decision = decide(self.mode, plan, self.caps, before, facts)
+        if decision.action in (Action.NOTHING, Action.WAIT):
+            self._keep(decision.crossing, now)
         try:
             return await self._act(decision, plan, users, facts)
         except ExecutionRefused as e:  # a plan could not be prepared or run: wait, tell once
-            return self._wait_on_refusal(plan, e, facts)
+            return self._wait_on_refusal(before, plan, e, facts)
 
     async def _act(
         self, decision: Decision, plan: Plan, users: Sequence[str], facts: Facts
@@ -113,12 +119,13 @@ class Autopilot:
         if decision.action is Action.WAIT:
             return replace(outcome, tell=decision.tell)
         if decision.action is Action.PROPOSE:
-            return replace(outcome, proposals=await self._propose(users))
+            proposals = await self._propose(users, decision.crossing)
+            return replace(outcome, proposals=proposals)
         if decision.action is Action.EXECUTE:
-            return await self._execute(users, facts)
+            return await self._execute(users, facts, decision.crossing)
         return outcome
 
-    async def _propose(self, users: Sequence[str]) -> tuple[PreparedPlan, ...]:
+    async def _propose(self, users: Sequence[str], spent: Crossing) -> tuple[PreparedPlan, ...]:
         """A plan per user, each confirmable by that user only; none that is not due."""
         proposals = []
         for user in users:
@@ -127,21 +134,22 @@ class Autopilot:
                 proposals.append(prepared)
             else:
                 self._withdraw(prepared)
+        self._keep(spent, self.clock())
         return tuple(proposals)
 
-    async def _execute(self, users: Sequence[str], facts: Facts) -> AutopilotCheck:
+    async def _execute(self, users: Sequence[str], facts: Facts, spent: Crossing) -> AutopilotCheck:
         """The autopilot's own plan, checked against the guards, then run like a Confirm."""
         prepared = await self.planning.prepare_rebalance(AUTOPILOT_USER)
         plan = prepared.plan
-        if not actionable(plan):  # back in band since the check a moment ago
+        if not actionable(plan):  # back in band since the check a moment ago: next check
             self._withdraw(prepared)
-            self._keep(Crossing(), self.clock())
             return self._outcome(Action.NOTHING, plan, facts)
         guards = failed_guards(plan, self.caps, facts)
         if guards:  # this plan, not the one checked, is what would trade
             self._withdraw(prepared)
-            proposals = await self._propose(users)
+            proposals = await self._propose(users, spent)
             return replace(self._outcome(Action.PROPOSE, plan, facts, guards), proposals=proposals)
+        self._keep(spent, self.clock())  # before the run: whatever happens, never run twice
         return await self._run(prepared, facts)
 
     async def _run(self, prepared: PreparedPlan, facts: Facts) -> AutopilotCheck:
@@ -149,7 +157,7 @@ class Autopilot:
         log.info("autopilot.execute", plan_id=prepared.plan_id, orders=len(prepared.plan.orders))
         try:
             report = await self.planning.execute(prepared.plan_id, AUTOPILOT_USER, trigger=TRIGGER)
-        except ExecutionRefused:
+        except ExecutionRefused:  # nothing was placed: withdrawn, and tried again next check
             self._withdraw(prepared)
             raise
         except RebalanceError as e:  # the run failed: reported as such, never retried
@@ -157,9 +165,11 @@ class Autopilot:
             return replace(outcome, failure=e)
         return replace(outcome, report=report)
 
-    def _wait_on_refusal(self, plan: Plan, error: ExecutionRefused, facts: Facts) -> AutopilotCheck:
+    def _wait_on_refusal(
+        self, before: Crossing, plan: Plan, error: ExecutionRefused, facts: Facts
+    ) -> AutopilotCheck:
         log.info("autopilot.refused", code=error.code)
-        decision = after_wait(self.crossing(), error.code)
+        decision = after_wait(before, error.code)
         self._keep(decision.crossing, self.clock())
         outcome = self._outcome(Action.WAIT, plan, facts)
         return replace(outcome, refusal=error, tell=decision.tell)

@@ -77,7 +77,8 @@ class FakePlanning:
     clock: FakeClock
     prepared_plan: Plan | None = None  # what prepare_rebalance plans, when not `plan`
     refusal: ExecutionRefused | None = None  # execute() refuses with this
-    failure: RebalanceError | None = None  # execute() fails with this
+    failure: Exception | None = None  # execute() fails with this (after the run started)
+    prepare_failure: RebalanceError | None = None  # prepare_rebalance() fails with this, once
     prepared: list[PreparedPlan] = field(default_factory=list)
     cancelled: list[tuple[str, str]] = field(default_factory=list)
     executed: list[tuple[str, str, str]] = field(default_factory=list)
@@ -87,6 +88,9 @@ class FakePlanning:
         return self.plan
 
     async def prepare_rebalance(self, user_id: str) -> PreparedPlan:
+        if self.prepare_failure is not None:
+            failure, self.prepare_failure = self.prepare_failure, None
+            raise failure
         plan = self.prepared_plan or self.plan
         prepared = PreparedPlan(f"plan{next(self._ids)}", user_id, plan, self.clock())
         self.prepared.append(prepared)

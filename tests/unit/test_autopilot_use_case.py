@@ -189,3 +189,37 @@ async def test_the_status_before_any_check_has_no_next_check_time(world: World) 
     status = world.autopilot.status()
     assert (status.last_check_at, status.next_check_at, status.last_run) == (None, None, None)
     assert not status.paused
+
+
+async def test_a_failed_read_while_preparing_leaves_the_crossing_to_the_next_check(
+    world: World,
+) -> None:
+    world.planning.prepare_failure = ExchangeUnavailable("Kraken is down")
+    with pytest.raises(ExchangeUnavailable):
+        await world.check()
+    assert (await world.check()).action is Action.EXECUTE
+
+
+async def test_a_bug_during_the_run_still_spends_the_crossing(world: World) -> None:
+    world.planning.failure = RuntimeError("a bug after orders went out")
+    with pytest.raises(RuntimeError):
+        await world.check()
+    world.planning.failure = None
+    assert (await world.check()).action is Action.NOTHING
+    assert len(world.planning.executed) == 1
+
+
+async def test_a_plan_back_in_band_by_the_time_it_is_made_runs_nothing(world: World) -> None:
+    world.planning.prepared_plan = in_band()
+    outcome = await world.check()
+    assert outcome.action is Action.NOTHING and world.planning.executed == []
+    world.planning.prepared_plan = None
+    assert (await world.check()).action is Action.EXECUTE
+
+
+async def test_propose_after_a_failed_read_proposes_at_the_next_check() -> None:
+    world = World(mode=AutopilotMode.PROPOSE)
+    world.planning.prepare_failure = ExchangeUnavailable("Kraken is down")
+    with pytest.raises(ExchangeUnavailable):
+        await world.check()
+    assert (await world.check()).action is Action.PROPOSE

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.telegram.app import ALERT_FIRST_S
+from bot.telegram.render_autopilot import guard
 from core.app.api import AutopilotCheck, PreparedPlan
 from core.domain.autopilot import Action, Guard
 from core.errors import ExchangeUnavailable, ExecutionRefused
@@ -160,3 +161,16 @@ async def test_status_shows_mode_pause_strategy_next_check_last_run_and_cap() ->
     assert "Next check: 2026-01-12" in text and "Last run: none yet" in text
     assert "500.00 EUR per automatic run" in text and "1 of 4" in text
     assert_valid_telegram_html(text)
+
+
+def test_every_guard_has_words_naming_its_setting_or_command() -> None:
+    check = AutopilotCheck(
+        Action.PROPOSE, worked_plan(), max_trade_value=Decimal(500), max_runs_per_day=4
+    )
+    words = {g: guard(check, g) for g in Guard}
+    assert "AUTOPILOT_MAX_TRADE_VALUE" in words[Guard.MAX_TRADE_VALUE]
+    assert "AUTOPILOT_MAX_RUNS_PER_DAY=4" in words[Guard.MAX_RUNS_PER_DAY]
+    assert "REBALANCE_COOLDOWN_MINUTES" in words[Guard.COOLDOWN]
+    assert "/resume" in words[Guard.PAUSED]
+    assert "snapshot" in words[Guard.SNAPSHOT]
+    assert "not known yet" in words[Guard.UNRESOLVED]
