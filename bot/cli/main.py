@@ -9,13 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot.autopilot_body import pause_body, status_body
 from bot.cli import render as cli_render
-from bot.cli import words
+from bot.cli import render_autopilot, words
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
@@ -135,6 +137,27 @@ async def _history(app: Api, args: argparse.Namespace) -> str:
     return cli_render.history(app.history(args.n))
 
 
+async def _status(app: Api, args: argparse.Namespace) -> str:
+    status = app.autopilot_status()
+    return _json(status_body(status)) if args.json else render_autopilot.status(status)
+
+
+async def _pause(app: Api, args: argparse.Namespace) -> str:
+    changed = app.pause_autopilot(CLI_USER)
+    return _json(pause_body(True, changed)) if args.json else render_autopilot.pause_result(changed)
+
+
+async def _resume(app: Api, args: argparse.Namespace) -> str:
+    changed = app.resume_autopilot(CLI_USER)
+    if args.json:
+        return _json(pause_body(False, changed))
+    return render_autopilot.resume_result(changed)
+
+
+def _json(body: dict[str, object]) -> str:
+    return json.dumps(body, indent=2, sort_keys=True)
+
+
 async def _migrate(app: Api, _: argparse.Namespace) -> str:
     return "Database is up to date."
 
@@ -149,6 +172,9 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "targets": (_targets, "show the target weights, or set them: targets BTC=50,ETH=50"),
     "stats": (_stats, "rebalances, traded volume, fees, drift before/after"),
     "history": (_history, "the last N rebalances with their orders"),
+    "status": (_status, "the autopilot: mode, paused or not, strategy, next check, last run, cap"),
+    "pause": (_pause, "hold automatic rebalances (kept in the database) until resume"),
+    "resume": (_resume, "let automatic rebalances run again"),
     "migrate": (_migrate, "apply database migrations and exit"),
 }
 
@@ -168,6 +194,8 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.choices["unlock"].add_argument("--all", action="store_true")
     sub.choices["targets"].add_argument("spec", nargs="?", help="e.g. BTC=50,ETH=30,SOL=20")
     sub.choices["history"].add_argument("n", nargs="?", type=_positive, default=10)
+    for name in ("status", "pause", "resume"):
+        sub.choices[name].add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
 
