@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import structlog
@@ -28,7 +29,9 @@ from core.app.api import (
 from core.app.execution import Execution, cooldown_refusal
 from core.app.lease import LeaseTerms, held_lease
 from core.app.ports import Exchange
-from core.app.reading import PlanReader
+from core.app.position_results import BasisResult, CsvRows, PositionsReport
+from core.app.positions import PositionTracker
+from core.app.reading import PlanReader, Reading
 from core.app.records import LeaseOwner, PlanRecord
 from core.app.recovery import finish_interrupted_runs, reconcile_orders
 from core.app.repositories import Store
@@ -37,6 +40,7 @@ from core.app.settings import AppSettings
 from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan
 from core.domain.statuses import PlanStatus
+from core.errors import StorageError
 
 log = structlog.get_logger(__name__)
 RECONCILE_LEASE = "reconcile"
@@ -64,6 +68,9 @@ class Rebalancer:
             stale_seconds=settings.lease_stale_seconds,
         )
         self.reader = PlanReader(exchange, store, settings, clock)
+        self.tracker = PositionTracker(
+            store, self.reader, exchange, mode=settings.mode, quote=self.quote, clock=clock
+        )
 
     @property
     def mode(self) -> str:
@@ -184,7 +191,8 @@ class Rebalancer:
 
     def stats(self) -> Stats:
         """Over the runs of the current mode only (paper runs never count as live ones)."""
-        return admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        found = admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        return replace(found, ledger=self.tracker.figures())
 
     def history(self, n: int = 10) -> tuple[RunSummary, ...]:
         """The last `n` runs of the current mode, newest first."""
@@ -193,7 +201,18 @@ class Rebalancer:
     # --- Alerts --------------------------------------------------------------------------
     async def poll_drift(self) -> DriftAlert | None:
         """An alert when a rebalance has become due; None while already alerted or in band."""
-        return drift_alerts.after_check(self.store, await self.check(), self.clock())
+        reading = await self.reader.read()
+        alert = drift_alerts.after_check(self.store, reading.plan, self.clock())
+        self._observe(reading)
+        return alert
+
+    def _observe(self, reading: Reading) -> None:
+        """A value sample and a ledger sync from a scheduled check; a failure is logged, the
+        alert still goes out."""
+        try:
+            self.tracker.observe(reading)
+        except StorageError as e:
+            log.warning("positions.observe_failed", error=str(e))
 
     def note_check_failure(self) -> bool:
         """Count a failed scheduled check; True exactly once, when users should be told."""
@@ -209,6 +228,21 @@ class Rebalancer:
         """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
+
+    # --- Positions (core.app.positions) -----------------------------------------------------
+    async def positions(self) -> PositionsReport:
+        """Every position from real fills, at live prices; syncs the lots with the balance."""
+        return await self.tracker.report()
+
+    async def set_basis(self, symbol: str, price: str) -> BasisResult:
+        """The owner's price for `symbol`'s opening lot (no longer estimated)."""
+        return await self.tracker.set_basis(symbol, price)
+
+    def export_fills(self, since: date | None = None) -> CsvRows:
+        return self.tracker.export_fills(since)
+
+    async def export_lots(self) -> CsvRows:
+        return await self.tracker.export_lots()
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:
