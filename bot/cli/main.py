@@ -14,8 +14,9 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot.cli import positions as cli_positions
 from bot.cli import render as cli_render
-from bot.cli import words
+from bot.cli import render_positions, words
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
@@ -126,7 +127,11 @@ async def _targets(app: Api, args: argparse.Namespace) -> str:
 
 
 async def _stats(app: Api, _: argparse.Namespace) -> str:
-    return cli_render.stats(app.stats())
+    stats = app.stats()
+    text = cli_render.stats(stats)
+    if stats.ledger is not None:  # positions: per month, fee share
+        text += "\n\n" + render_positions.ledger_figures(stats.ledger, stats.quote_currency)
+    return text
 
 
 async def _history(app: Api, args: argparse.Namespace) -> str:
@@ -148,6 +153,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "stats": (_stats, "rebalances, traded volume, fees, drift before/after"),
     "history": (_history, "the last N rebalances with their orders"),
     "migrate": (_migrate, "apply database migrations and exit"),
+    **cli_positions.COMMANDS,  # positions, basis, export
 }
 
 
@@ -166,6 +172,7 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.choices["unlock"].add_argument("--all", action="store_true")
     sub.choices["targets"].add_argument("spec", nargs="?", help="e.g. BTC=50,ETH=30,SOL=20")
     sub.choices["history"].add_argument("n", nargs="?", type=_positive, default=10)
+    cli_positions.add_arguments(sub.choices)
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
 

@@ -182,15 +182,23 @@ class PositionTracker:
             self.sync(await self.readings.read())  # the first sync makes the openings
         openings = self._openings(asset)
         if not openings:
-            raise InputError(
-                f"{asset} has no opening lot in {self.mode} mode: every {asset} held was "
-                "bought by the bot, so its cost comes from real fills.",
-                code="no_opening_lot",
-                data={"asset": asset, "mode": self.mode},
-            )
+            raise self._no_opening(asset)
         changed = self.store.state_opening_price(self.mode, asset, value)
         amount = sum((a.amount for a in openings), ZERO)
         return BasisResult(self.mode, asset, value, amount, changed)
+
+    def _no_opening(self, asset: str) -> InputError:
+        held = self.ledger().open_amount(asset) > 0
+        reason = (
+            f"every {asset} held was bought by the bot, so its cost comes from real fills"
+            if held
+            else f"no {asset} is held, so there is no opening lot to price"
+        )
+        return InputError(
+            f"{asset} has no opening lot in {self.mode} mode: {reason}.",
+            code="no_opening_lot",
+            data={"asset": asset, "mode": self.mode, "held": held},
+        )
 
     def _openings(self, asset: str) -> Sequence[Adjustment]:
         return [
