@@ -18,17 +18,7 @@ HEADER += ["Realized", "Lock"]
 RIGHT = frozenset(range(1, 9)) - {3}
 
 
-def _signed(value: Decimal | None) -> str:
-    if value is None:
-        return "n/a"
-    text = fmt.money(value)
-    return text if value < 0 or text.strip("0.,") == "" else "+" + text
-
-
-def _signed_pct(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return ("+" if value > 0 else "") + fmt.pct(value)
+_signed, _signed_pct = fmt.signed_money, fmt.signed_pct
 
 
 def _day(moment: datetime | None) -> str:

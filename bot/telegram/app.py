@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.telegram import auth, callbacks, failures, handlers, jobs
+from bot.telegram import auth, callbacks, failures, handlers, jobs, positions
 from bot.telegram.runner import EXIT_CONFIG, serve
 from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade
 from bot.telegram.transport import RetryingSender
@@ -67,6 +67,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", "totals and drift over time, with a chart", handlers.stats),
     Command("history", "[N]: the last N rebalances", handlers.history),
     Command("alerts", "on or off: drift alerts", handlers.alerts),
+    Command(
+        "positions", "entry prices, value and P&L per asset, with a chart", positions.positions
+    ),
+    Command("basis", "SYMBOL PRICE: what a holding from before the bot cost", positions.basis),
 )
 
 
