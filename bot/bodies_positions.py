@@ -26,7 +26,11 @@ def _money(value: Decimal | None) -> str | None:
 
 
 def _pct(value: Decimal | None) -> str | None:
-    return None if value is None else decimal_text(value.quantize(_CENT, ROUND_HALF_EVEN))
+    """Two decimals: '32.80', '-0.34', '0.00'."""
+    if value is None:
+        return None
+    cents = value.quantize(_CENT, ROUND_HALF_EVEN)
+    return format(cents if cents else abs(cents), "f")
 
 
 def position_body(p: Position, locked: bool) -> Body:

@@ -3,7 +3,7 @@ exactly, and the lots they make add up to the balance."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -68,3 +68,30 @@ async def test_after_a_rebalance_the_open_lots_equal_the_balance_and_sells_reali
     eth = next(p for p in report.positions if p.asset == "ETH")
     assert eth.amount > 0 and eth.first_entry is not None
     assert report.outside_changes == ()  # every change came from a fill
+
+
+async def test_positions_asks_kraken_for_one_balance_and_one_ticker_like_a_preview(
+    live: Account,
+) -> None:
+    await live.app.preview()  # markets loaded, holdings remembered
+    before = len(live.fake.requests)
+
+    await live.app.positions()
+
+    asked = sorted(r.endpoint for r in live.fake.requests[before:])
+    assert asked == ["BalanceEx", "Ticker"]
+
+
+async def test_scheduled_checks_record_the_value_at_most_once_an_hour(paper: Account) -> None:
+    await paper.app.poll_drift()
+    paper.clock.advance(minutes=59)
+    await paper.app.poll_drift()
+    paper.clock.advance(minutes=1)
+    await paper.app.poll_drift()
+
+    samples = paper.store.value_samples("paper", "EUR")
+
+    assert [s.time for s in samples] == [paper.clock.now - timedelta(hours=1), paper.clock.now]
+    assert samples[0].total == Decimal(27500)
+    assert samples[0].values["BTC"] == Decimal(20000)
+    assert len(paper.store.lot_adjustments("paper")) == 4  # the first check made the openings
