@@ -3,15 +3,18 @@ prints, and what an HTTP endpoint can return as it is. Pure.
 
 Money and amounts are exact decimal strings (no float, no exponent, no thousands
 separator); percentages are strings with two decimals; times are ISO 8601 UTC (`...Z`);
-an unknown figure is null.
+an unknown figure is null. `csv_text` turns the exports' rows (`Api.export_fills`,
+`Api.export_lots`) into the CSV a file or a response carries.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from core.app.position_results import BasisResult, PositionsReport
+from core.app.position_results import BasisResult, CsvRows, PositionsReport
 from core.domain.exports import decimal_text, iso_utc
 from core.domain.lots import Adjustment, Shortfall
 from core.domain.pnl import Position, Totals
@@ -134,3 +137,10 @@ def basis_body(result: BasisResult) -> Body:
         "amount": decimal_text(result.amount),
         "lots": result.lots,
     }
+
+
+def csv_text(rows: CsvRows) -> str:
+    """The exports' rows as CSV text: one line each, `\n` line ends, quoted only when needed."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()

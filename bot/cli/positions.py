@@ -4,14 +4,12 @@ the Api, print. Wired into the command table by `bot.cli.main`."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
-from bot.bodies_positions import positions_body
+from bot.bodies_positions import csv_text, positions_body
 from bot.cli import render_positions
 from core.app.api import Api
 from core.app.position_results import CsvRows
@@ -37,12 +35,6 @@ async def export(app: Api, args: argparse.Namespace) -> str:
     else:
         rows = await app.export_lots()
     return write_csv(rows, args.output, args.what)
-
-
-def csv_text(rows: CsvRows) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
 
 
 def write_csv(rows: CsvRows, output: str | None, what: str) -> str:
