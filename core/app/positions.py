@@ -2,8 +2,9 @@
 
 A reading (one balance and one ticker request, as for a preview) is what every use case
 here starts from. `sync` reconciles the ledger with that reading's tradable balances: at the
-first sync, holdings that predate the bot become estimated opening lots at the valuation
-price of that moment; later, a difference becomes a flagged deposit or withdrawal. A sync
+first sync, holdings that predate the bot become estimated opening lots, dated when the bot
+first saw the account (its first plan in this mode, or now) at the valuation prices it saw
+then; later, a difference becomes a flagged deposit or withdrawal. A sync
 is skipped while an order's outcome is unknown or a run is (or was, during the reading)
 in flight, so a fill never looks like a deposit; it runs in one unit of work with the read
 of the fills it compares against.
@@ -11,6 +12,7 @@ of the fills it compares against.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
@@ -25,6 +27,7 @@ from core.app.position_results import BasisResult, CsvRows, LedgerFigures, Posit
 from core.app.reading import Reading
 from core.app.records import FillRecord
 from core.app.repositories import Journal, PositionBook, Runs, UnitOfWork
+from core.domain.codec import plan_from_dict
 from core.domain.exports import fill_rows, fills_since, lot_rows
 from core.domain.ledger import build_ledger, reconcile
 from core.domain.lots import Adjustment, AdjustmentKind, Fill, Ledger
@@ -84,6 +87,15 @@ def parse_price(text: str) -> Decimal:
     return price
 
 
+def _decoded(payload_json: str) -> Plan | None:
+    """A stored plan's payload; None when it cannot be read (then today's prices serve)."""
+    try:
+        return plan_from_dict(json.loads(payload_json))
+    except (ValueError, KeyError, TypeError, ArithmeticError) as e:
+        log.warning("positions.first_plan_unreadable", error=str(e))
+        return None
+
+
 def tradable_amounts(plan: Plan) -> dict[str, Decimal]:
     return {x.asset: x.amount for x in plan.lines}
 
@@ -119,14 +131,28 @@ class PositionTracker:
         with self.store.unit_of_work() as uow:
             if not self._quiet(reading.basis.runs_seen):
                 return False
+            ledger = self.ledger()
+            first_seen, prices = self._first_seen(ledger, plan)
             found = reconcile(
-                self.ledger(), tradable_amounts(plan), valuation_prices(plan), plan.created_at
+                ledger, tradable_amounts(plan), prices, plan.created_at, first_seen=first_seen
             )
             if found:
                 self.store.add_lot_adjustments(found, self.clock())
                 log.info("positions.adjusted", adjustments=len(found), mode=self.mode)
             uow.commit()
         return True
+
+    def _first_seen(self, ledger: Ledger, plan: Plan) -> tuple[datetime, dict[str, Decimal]]:
+        """When and at what prices the bot first saw this mode's account: its first plan
+        (for assets it priced), else now. Only the first sync makes opening lots."""
+        now = (plan.created_at, valuation_prices(plan))
+        if ledger.adjustments:
+            return now
+        first = self.store.earliest_plan(self.mode)
+        seen = None if first is None else _decoded(first.payload_json)
+        if seen is None or seen.quote_currency != self.quote or seen.created_at > plan.created_at:
+            return now
+        return seen.created_at, valuation_prices(plan) | valuation_prices(seen)
 
     def _quiet(self, runs_seen: int) -> bool:
         """No order of unknown outcome, no run in flight now or since the reading began."""

@@ -174,6 +174,9 @@ class PositionBook(Protocol):
 
     def last_value_sample_at(self, mode: str) -> datetime | None: ...
     def add_value_sample(self, mode: str, quote: str, sample: ValueSample) -> None: ...
+    def earliest_plan(self, mode: str) -> PlanRecord | None:
+        """The first plan made in `mode`: the first valuation the bot saw there."""
+        ...
 
 
 class Store(Plans, Leases, Journal, Runs, OwnerSettings, PositionBook, Protocol):

@@ -12,11 +12,13 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
+from core.app.records import PlanRecord
 from core.domain.lots import Adjustment, AdjustmentKind
 from core.domain.series import ValueSample
 from core.store.modes import checked_mode
 from core.store.repo_base import StoreBase
-from core.store.tables import LotAdjustmentRow, ValueSampleRow
+from core.store.repo_plans import _plan_record
+from core.store.tables import LotAdjustmentRow, PlanRow, ValueSampleRow
 
 
 class PositionStore(StoreBase):
@@ -83,6 +85,19 @@ class PositionStore(StoreBase):
         )
         with self._unit() as session:
             session.add(row)
+
+    # --- The first valuation seen ------------------------------------------------------------
+    def earliest_plan(self, mode: str) -> PlanRecord | None:
+        """The first plan made in `mode` (its lines hold the prices the bot saw then)."""
+        statement = (
+            select(PlanRow)
+            .where(col(PlanRow.mode) == mode)
+            .order_by(col(PlanRow.created_at), col(PlanRow.id))
+            .limit(1)
+        )
+        with self._unit() as session:
+            row = session.exec(statement).first()
+            return None if row is None else _plan_record(row)
 
 
 def _adjustment_row(a: Adjustment, now: datetime) -> LotAdjustmentRow:

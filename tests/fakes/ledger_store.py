@@ -11,7 +11,14 @@ from datetime import datetime
 from decimal import Decimal
 
 from core.app.reading import Reading
-from core.app.records import FillRecord, JournalEntry, LockInfo, PlanBasis, RunRecord
+from core.app.records import (
+    FillRecord,
+    JournalEntry,
+    LockInfo,
+    PlanBasis,
+    PlanRecord,
+    RunRecord,
+)
 from core.domain.lots import Adjustment, AdjustmentKind
 from core.domain.models import Balances, Plan, Portfolio
 from core.domain.planner import make_plan
@@ -34,6 +41,7 @@ class FakeLedgerStore:
         self.unresolved: list[JournalEntry] = []
         self.running: list[RunRecord] = []
         self.superseding: RunRecord | None = None
+        self.first_plan: PlanRecord | None = None
 
     @contextmanager
     def unit_of_work(self) -> Iterator[FakeUnit]:
@@ -77,6 +85,9 @@ class FakeLedgerStore:
 
     def add_value_sample(self, mode: str, quote: str, sample: ValueSample) -> None:
         self.state.samples.append((mode, quote, sample))
+
+    def earliest_plan(self, mode: str) -> PlanRecord | None:
+        return self.first_plan
 
     def journal_unresolved(self, mode: str | None = None) -> list[JournalEntry]:
         return list(self.unresolved)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.app.records import FillRecord
+from core.app.records import FillRecord, PlanRecord
 from core.domain.lots import Adjustment, AdjustmentKind
 from core.domain.models import Side
 from core.domain.series import ValueSample
@@ -108,3 +108,17 @@ def test_value_samples_come_back_oldest_first_with_exact_values(store: Store) ->
 
 def test_there_is_no_last_sample_before_the_first(store: Store) -> None:
     assert store.last_value_sample_at("paper") is None
+
+
+def test_the_earliest_plan_is_the_first_made_in_that_mode(store: Store) -> None:
+    def plan(plan_id: str, at: datetime, mode: str) -> PlanRecord:
+        return PlanRecord(plan_id, "1", at, at + timedelta(minutes=2), "h", {}, "{}", mode=mode)
+
+    store.add_plan(plan("later", NOW + timedelta(hours=1), "paper"))
+    store.add_plan(plan("live-first", NOW - timedelta(days=1), "live"))
+    store.add_plan(plan("first", NOW, "paper"))
+
+    first = store.earliest_plan("paper")
+
+    assert first is not None and first.id == "first"
+    assert store.earliest_plan("live") is not None

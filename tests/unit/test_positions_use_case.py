@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from core.app.positions import PositionTracker
-from core.app.records import FillRecord, JournalEntry
+from core.app.records import FillRecord, JournalEntry, PlanRecord
+from core.domain.codec import plan_to_dict
 from core.domain.lots import AdjustmentKind
-from core.domain.models import Side
+from core.domain.models import Plan, Side
 from core.domain.statuses import OrderStatus
 from core.errors import InputError
 from tests.fakes.clocks import FakeClock
@@ -287,3 +290,43 @@ def unknown_entry() -> JournalEntry:
         created_at=T0,
         updated_at=T0,
     )
+
+
+def stored(plan: Plan) -> PlanRecord:
+    return PlanRecord(
+        id="first",
+        user_id="1",
+        created_at=plan.created_at,
+        expires_at=plan.created_at + timedelta(minutes=2),
+        content_hash="h",
+        prices={},
+        payload_json=json.dumps(plan_to_dict(plan)),
+        mode="paper",
+    )
+
+
+async def test_openings_take_the_time_and_prices_of_the_first_plan_the_bot_made(
+    world: World,
+) -> None:
+    world.readings.hold({"BTC": "0.5", "ETH": "2"}, {"BTC": "30000"})
+    first = world.readings.plan()  # a week ago, ETH not priced then
+    world.store.first_plan = stored(replace(first, created_at=NOW - timedelta(days=7)))
+    world.readings.hold({"BTC": "0.5", "ETH": "2"}, {"BTC": "40000", "ETH": "2500"})
+
+    report = await world.tracker.report()
+
+    btc, eth = report.positions
+    assert (btc.cost, btc.first_entry) == (Decimal(15000), NOW - timedelta(days=7))
+    assert eth.cost == Decimal(5000)  # today's price for what the first plan did not price
+    assert btc.unrealized == Decimal(5000) and btc.estimated
+
+
+async def test_an_unreadable_first_plan_leaves_the_openings_at_todays_prices(
+    world: World,
+) -> None:
+    world.readings.hold({"BTC": "0.5"}, {"BTC": "40000"})
+    world.store.first_plan = replace(stored(world.readings.plan()), payload_json="{}")
+
+    (btc,) = (await world.tracker.report()).positions
+
+    assert (btc.cost, btc.first_entry) == (Decimal(20000), NOW)
