@@ -207,12 +207,14 @@ class Rebalancer:
         return alert
 
     def _observe(self, reading: Reading) -> None:
-        """A value sample and a ledger sync from a scheduled check; a failure is logged, the
-        alert still goes out."""
+        """A value sample and a ledger sync from a scheduled check: extras beside the alert,
+        so a failure is logged and the alert still goes out."""
         try:
             self.tracker.observe(reading)
         except StorageError as e:
             log.warning("positions.observe_failed", error=str(e))
+        except Exception:  # a bug in the extras must not swallow the alert
+            log.exception("positions.observe_bug")
 
     def note_check_failure(self) -> bool:
         """Count a failed scheduled check; True exactly once, when users should be told."""
