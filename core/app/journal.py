@@ -31,8 +31,14 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
     with store.unit_of_work() as uow:
         entry = _update(store, cid, result, now)
         if result.done and result.filled > 0:
-            store.record_fill(fill_record(entry, result, now))
+            store.record_fill(fill_record(entry, result, now, _trigger(store, entry.run_id)))
         uow.commit()
+
+
+def _trigger(store: Store, run_id: int | None) -> str:
+    """What started the run an order belongs to ("" when it has none)."""
+    runs = store.runs_by_id([run_id]) if run_id is not None else []
+    return runs[0].trigger if runs else ""
 
 
 def _update(store: Store, cid: str, result: OrderResult, now: datetime) -> JournalEntry:
@@ -49,7 +55,9 @@ def _update(store: Store, cid: str, result: OrderResult, now: datetime) -> Journ
     )
 
 
-def fill_record(entry: JournalEntry, result: OrderResult, now: datetime) -> FillRecord:
+def fill_record(
+    entry: JournalEntry, result: OrderResult, now: datetime, trigger: str = ""
+) -> FillRecord:
     """The fill of one journaled order. Its pair and mode are the journal's (what was sent):
     the exchange may name a pair no longer in its catalogue (a delisted market)."""
     base, _, quote = entry.symbol.partition("/")
@@ -65,6 +73,8 @@ def fill_record(entry: JournalEntry, result: OrderResult, now: datetime) -> Fill
         fee_currency=result.fee_currency or quote or base,
         filled_at=result.closed_at or now,
         mode=entry.mode or "live",
+        run_id=entry.run_id,
+        trigger=trigger,
     )
 
 
