@@ -2,10 +2,12 @@
 
 Orders fill at once at the touch (sells at the bid, buys at the ask, the market's taker
 fee) unless `answer(...)` scripted the next ones otherwise: rejected, rate limited, Kraken
-unavailable (none of them placed), or the answer lost after the order was booked, or lost
-with nothing booked. `fail(method, error)` makes the next read fail. Every call is kept in
-`calls`, so a test can say what was sent and asked, and in what order; `on_send` functions
-run as an order arrives, before it is booked (to look at what the store held by then).
+unavailable (none of them placed), or the answer lost after the order was booked (found by
+the first lookup, or only after `surface()`), or lost with nothing booked; or the process
+dies as it sends (before or after the exchange booked the order). `fail(method, error)`
+makes the next call fail. Every call is kept in `calls`, so a test can say what was sent and
+asked, and in what order; `watchers` run at each call before it is answered (to look at
+what the store held by then, or to change the world meanwhile).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from core.errors import (
     OrderOutcomeUnknown,
     RateLimited,
 )
+from tests.fakes.processes import ProcessDied
 
 
 class Answer(StrEnum):
@@ -37,6 +40,9 @@ class Answer(StrEnum):
     UNAVAILABLE = "unavailable"  # Kraken unavailable before the order went out: not placed
     LOST_PLACED = "lost_placed"  # booked and filled, then the answer was lost
     LOST_NOT_PLACED = "lost_not_placed"  # the answer was lost and nothing was booked
+    LOST_UNSEEN = "lost_unseen"  # booked, the answer lost, lookups miss it until surface()
+    DIES_BEFORE_SENDING = "dies_before_sending"  # the process dies; nothing reached Kraken
+    DIES_AFTER_SENDING = "dies_after_sending"  # booked and filled; the process dies unanswered
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ class FakeExchange:
         self.market = market
         self.calls: list[Call] = []
         self.booked: dict[str, OrderResult] = {}  # by client id: what the exchange holds
-        self.on_send: list[Callable[[OrderRequest], None]] = []
+        self.watchers: list[Callable[[Call], None]] = []
+        self.unseen: set[str] = set()  # booked, but lookups do not find them yet
         self._answers: deque[Answer] = deque()
         self._faults: defaultdict[str, deque[ExchangeError]] = defaultdict(deque)
         self.closed = False
@@ -75,6 +82,10 @@ class FakeExchange:
         old = self.market.quotes[asset]
         moved = Quote(old.symbol, bid=old.bid * factor, ask=old.ask * factor)
         self.market = replace(self.market, quotes={**self.market.quotes, asset: moved})
+
+    def surface(self) -> None:
+        """Lookups find every booked order from now on."""
+        self.unseen.clear()
 
     def sent(self) -> list[str]:
         """The client ids of every order sent, in order (a resend would show twice)."""
@@ -105,9 +116,9 @@ class FakeExchange:
 
     async def place_order(self, request: OrderRequest) -> OrderResult:
         self._called("place_order", (request.client_id,))
-        for look in self.on_send:
-            look(request)
         answer = self._answers.popleft() if self._answers else Answer.FILL
+        if answer is Answer.DIES_BEFORE_SENDING:
+            raise ProcessDied(f"died sending {request.client_id}")
         if answer is Answer.REJECT:
             raise InsufficientFunds("Kraken refused the order", reason="EOrder:Insufficient funds")
         if answer is Answer.RATE_LIMITED:
@@ -117,13 +128,18 @@ class FakeExchange:
         if answer is Answer.LOST_NOT_PLACED:
             raise _lost(request)
         result = self._book(request)
-        if answer is Answer.LOST_PLACED:
+        if answer is Answer.DIES_AFTER_SENDING:
+            raise ProcessDied(f"died waiting for the answer to {request.client_id}")
+        if answer is Answer.LOST_UNSEEN:
+            self.unseen.add(request.client_id)
+        if answer is not Answer.FILL:
             raise _lost(request)
         return result
 
     async def find_orders(self, client_ids: Sequence[str]) -> dict[str, OrderResult]:
         self._called("find_orders", tuple(client_ids))
-        return {cid: self.booked[cid] for cid in client_ids if cid in self.booked}
+        seen = set(self.booked) - self.unseen
+        return {cid: self.booked[cid] for cid in client_ids if cid in seen}
 
     async def fetch_orders(self, exchange_ids: Sequence[str]) -> dict[str, OrderResult]:
         self._called("fetch_orders", tuple(exchange_ids))
@@ -136,7 +152,10 @@ class FakeExchange:
     # -- inside ---------------------------------------------------------------------------
 
     def _called(self, method: str, ids: tuple[str, ...] = ()) -> None:
-        self.calls.append(Call(method, ids))
+        call = Call(method, ids)
+        self.calls.append(call)
+        for watch in self.watchers:
+            watch(call)
         if self._faults[method]:
             raise self._faults[method].popleft()
 

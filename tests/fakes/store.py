@@ -21,5 +21,6 @@ __all__ = ["FakeStore"]
 class FakeStore(FakePlans, FakeLeases, FakeJournal, FakeRuns, FakeOwnerSettings):
     """Plans, the lease, the journal and fills, runs, targets, locks and preferences.
 
-    Build with `FakeStore(clock)`: the clock times the lease (a FakeClock, moved by hand).
+    Build with `FakeStore(clock)`: the clock times the lease (a FakeClock, moved by hand);
+    `FakeStore(clock, old.committed)` is a restart on what `old` had committed.
     """

@@ -73,18 +73,22 @@ class Fault:
     method: str  # a store method's name, or "commit" (a unit of work's commit)
     times: int
     after: int  # calls let through first
+    error: BaseException | None  # None: a StorageError
 
 
 @dataclass
 class Faults:
     """Scripted database failures: `fail("journal_update", after=1)` lets one call through,
-    then raises StorageError once, as a database that failed would (nothing is written)."""
+    then raises StorageError once, as a database that failed would (nothing is written);
+    `error=ProcessDied()` instead makes the process die at that call."""
 
     pending: list[Fault] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)  # every method called, in order
 
-    def fail(self, method: str, *, times: int = 1, after: int = 0) -> None:
-        self.pending.append(Fault(method, times, after))
+    def fail(
+        self, method: str, *, times: int = 1, after: int = 0, error: BaseException | None = None
+    ) -> None:
+        self.pending.append(Fault(method, times, after, error))
 
     def check(self, method: str) -> None:
         self.calls.append(method)
@@ -95,7 +99,7 @@ class Faults:
                 fault.after -= 1
                 return
             fault.times -= 1
-            raise StorageError(f"the database failed (scripted, in {method})")
+            raise fault.error or StorageError(f"the database failed (scripted, in {method})")
 
 
 class FakeUnitOfWork:
@@ -109,10 +113,10 @@ class FakeUnitOfWork:
 class FakeStoreBase:
     """The state, committed and (inside a unit of work) being written; the lease clock."""
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(self, clock: Callable[[], datetime], state: State | None = None) -> None:
         self.clock = clock  # times leases, as the database's clock does for the SQL store
         self.faults = Faults()
-        self.committed = State()
+        self.committed = State() if state is None else state.copy()
         self._open: State | None = None  # the unit of work's copy, while one is open
         self.closed = False
 
