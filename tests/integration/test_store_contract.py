@@ -1,6 +1,7 @@
 """The in-memory FakeStore and the SQL Store give the same answers to the same calls.
 
-Each test runs on both, as `[memory]` and `[sqlite]` (a migrated SQLite file of its own):
+Each test runs on each, as `[memory]`, `[sqlite]` (a migrated SQLite file of its own) and
+`[postgres]` (when TEST_POSTGRES_URL names a server; see tests/databases.py):
 the fast unit tests of execution, the order desk and recovery (tests/unit/test_*_on_fakes)
 trust the fake only as far as this contract holds. The SQL store's own behaviour (exact
 decimals, aware times, races between processes, PostgreSQL) is in test_store.py.
@@ -22,6 +23,7 @@ from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 from core.errors import ExecutionRefused, StorageError
 from core.store.db import make_engine
 from core.store.repo import Store as SqlStore
+from tests.databases import SKIPPED, PostgresTemplate, postgres_url
 from tests.fakes.clocks import NOW, FakeClock
 from tests.fakes.store import FakeStore
 
@@ -37,16 +39,27 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+NO_SERVER = pytest.mark.skipif(postgres_url() is None, reason=SKIPPED)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=NO_SERVER)])
 def store(request: pytest.FixtureRequest, clock: FakeClock) -> Iterator[Store]:
-    """Either store; both take lease times from `clock` (the SQL one instead of the database's)."""
-    built: Store
+    """Each store; all take lease times from `clock` (the SQL one instead of the database's)."""
     if request.param == "memory":
-        built = FakeStore(clock)
+        fake: Store = FakeStore(clock)
+        yield fake
+        return
+    template: PostgresTemplate | None = None
+    if request.param == "sqlite":
+        url = request.getfixturevalue("db_url")
     else:
-        built = SqlStore(make_engine(request.getfixturevalue("db_url")), clock=clock)
-    yield built
-    built.close()
+        template = request.getfixturevalue("postgres_template")
+        url = template.copy()
+    sql = SqlStore(make_engine(url), clock=clock)
+    yield sql
+    sql.close()
+    if template is not None:
+        template.server.drop(url)
 
 
 def a_plan(plan_id: str = "plan-1", **changes: object) -> PlanRecord:
