@@ -83,7 +83,6 @@ class Faults:
     `error=ProcessDied()` instead makes the process die at that call."""
 
     pending: list[Fault] = field(default_factory=list)
-    calls: list[str] = field(default_factory=list)  # every method called, in order
 
     def fail(
         self, method: str, *, times: int = 1, after: int = 0, error: BaseException | None = None
@@ -91,7 +90,6 @@ class Faults:
         self.pending.append(Fault(method, times, after, error))
 
     def check(self, method: str) -> None:
-        self.calls.append(method)
         for fault in self.pending:
             if fault.method != method or fault.times <= 0:
                 continue

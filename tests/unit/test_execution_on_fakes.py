@@ -5,6 +5,7 @@ tests/integration/test_execution_refusals.py and test_execution_outcomes.py.)"""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -77,6 +78,12 @@ async def _other_mode(trader: Trader, _plan_id: str) -> None:
     trader.restart(mode="paper")
 
 
+async def _tampered(trader: Trader, plan_id: str) -> None:
+    """The stored plan no longer matches the hash of what was shown."""
+    plans = trader.store.committed.plans
+    plans[plan_id] = replace(plans[plan_id], content_hash="0" * 64)
+
+
 async def _busy(trader: Trader, _plan_id: str) -> None:
     other = trader.processes.spawn()
     assert trader.store.acquire_lease("another-plan", other, 300)
@@ -89,6 +96,7 @@ REFUSALS: dict[str, tuple[Setup, str, PlanStatus]] = {
     "locks changed during": (_changed_during_price_check, "changed", PlanStatus.CANCELLED),
     "prices moved": (_prices_moved, "prices_moved", PlanStatus.CANCELLED),
     "other mode": (_other_mode, "other_mode", PlanStatus.CANCELLED),
+    "content changed": (_tampered, "tampered", PlanStatus.CANCELLED),
     "another run holds the lease": (_busy, "busy", PlanStatus.PENDING),
 }
 
