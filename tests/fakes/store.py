@@ -1,6 +1,6 @@
 """`FakeStore`: every store port of `core.app.repositories`, in memory, for unit tests.
 
-It keeps what the SQL store keeps and answers as it does (tests/unit/test_store_contract.py
+It keeps what the SQL store keeps and answers as it does (tests/integration/store_contract/
 runs the same checks on both), with a unit of work that commits as one or not at all
 (see tests/fakes/store_base.py). What it adds for tests: `clock` times the lease (the SQL
 store uses the database's clock), `faults.fail(...)` scripts a failing database, and
