@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -213,7 +213,7 @@ class Settings(BaseSettings):
         secrets = (self.kraken_api_key, self.kraken_api_secret, self.telegram_bot_token)
         found = [s.get_secret_value() for s in secrets if s is not None]
         password = urlsplit(self.database_url).password  # postgresql://user:PASSWORD@host/db
-        return tuple(found + ([password] if password else []))
+        return tuple(found + ([password, unquote(password)] if password else []))
 
 
 _TEMPLATES: Mapping[str, str] = {

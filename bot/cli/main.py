@@ -22,7 +22,7 @@ from core.config import Settings, load_settings
 from core.domain.models import Plan
 from core.domain.statuses import RunOutcome
 from core.errors import ConfigError, ExecutionRefused, InputError, RebalanceError
-from core.logs import configure_logging
+from core.logs import Redactor, configure_logging
 
 Command = Callable[[Api, argparse.Namespace], Awaitable["str | Output"]]
 
@@ -58,13 +58,15 @@ async def _preview(app: Api, _: argparse.Namespace) -> str:
 async def _rebalance(app: Api, args: argparse.Namespace) -> str | Output:
     prepared = await app.prepare_rebalance(CLI_USER)
     print(cli_render.preview(prepared.plan, app.mode))
+    report = None
     try:
         refusal = _why_not(prepared.plan, args)
         if refusal:
             return refusal
         report = await app.execute(prepared.plan_id, CLI_USER, progress=_print_progress)
     finally:
-        _withdraw_if_pending(app, prepared.plan_id)
+        if report is None:  # an executed plan is spent; a failed withdrawal must not hide it
+            _withdraw_if_pending(app, prepared.plan_id)
     return Output(cli_render.report(report), EXIT_BY_OUTCOME[report.outcome])
 
 
@@ -217,19 +219,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
         return 2
     except RebalanceError as e:
-        return _fail(words.describe(e), args.debug)
+        return _fail(words.describe(e), args.debug, settings)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug: still one line unless --debug
-        return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug)
+        return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug, settings)
     print(output.text)
     return output.exit_code
 
 
-def _fail(message: str, debug: bool) -> int:
+def _fail(message: str, debug: bool, settings: Settings) -> int:
+    redactor = Redactor(settings.secret_values())  # a traceback may quote a URL or a header
     if debug:
-        traceback.print_exc()
-    print(f"rebalance-bot: {message}", file=sys.stderr)
+        print(redactor.scrub(traceback.format_exc()), file=sys.stderr, end="")
+    print(f"rebalance-bot: {redactor.scrub(message)}", file=sys.stderr)
     return 1
 
 

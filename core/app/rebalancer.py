@@ -26,7 +26,7 @@ from core.app.api import (
     Stats,
 )
 from core.app.execution import Execution, cooldown_refusal
-from core.app.lease import LeaseTerms, held_lease
+from core.app.lease import RECONCILE_LEASE, LeaseTerms, held_lease
 from core.app.ports import Exchange
 from core.app.reading import PlanReader
 from core.app.records import LeaseOwner, PlanRecord
@@ -39,7 +39,6 @@ from core.domain.models import Plan
 from core.domain.statuses import PlanStatus
 
 log = structlog.get_logger(__name__)
-RECONCILE_LEASE = "reconcile"
 
 HEARTBEAT_KEY = "bot.heartbeat"
 
