@@ -35,9 +35,10 @@ class FakeOwnerSettings(FakeStoreBase):
         with self._tx("config_version") as s:
             return _version(s)
 
-    def plan_basis(self) -> PlanBasis:
+    def plan_basis(self, mode: str) -> PlanBasis:
+        """As one view; the watermark counts `mode`'s unfinished runs only."""
         with self._tx("plan_basis") as s:
-            running = [r.id for r in s.runs.values() if r.finished_at is None]
+            running = [r.id for r in s.runs.values() if r.finished_at is None and r.mode == mode]
             return PlanBasis(
                 runs_seen=min(running) - 1 if running else max(s.runs, default=0),
                 config_version=_version(s),

@@ -90,7 +90,8 @@ def test_a_run_that_placed_an_order_counts_for_the_cooldown_and_supersedes_plans
     an_order(store, "cid-1", first)
     store.journal_update("cid-1", status=OrderStatus.REJECTED, now=NOW)
     assert store.last_executed_run("live") is None  # it placed nothing
-    assert store.plan_basis().runs_seen == 0  # the run is still going
+    assert store.plan_basis("live").runs_seen == 0  # the run is still going
+    assert store.plan_basis("paper").runs_seen == first  # a live run never holds back paper
     second = store.start_run("plan-1", OWNER, Decimal(5), NOW + TTL, mode="live")
     an_order(store, "cid-2", second)
     assert store.last_executed_run("live").id == second  # type: ignore[union-attr]
@@ -114,7 +115,7 @@ def test_a_finished_run_keeps_its_figures_and_orders(store: Store) -> None:
     )
     assert [e.client_order_id for e in run.orders] == ["cid-1"]
     assert store.runs_by_id([run_id]) == [run]
-    assert (store.unfinished_runs(), store.plan_basis().runs_seen) == ([], run_id)
+    assert (store.unfinished_runs(), store.plan_basis("live").runs_seen) == ([], run_id)
     stats = store.stats("live")
     assert (stats.runs, stats.total_traded, stats.avg_drift_after) == (1, Decimal(40), Decimal(1))
     assert (dict(stats.volume_by_symbol), stats.last_run) == ({"BTC/EUR": Decimal(40)}, run)

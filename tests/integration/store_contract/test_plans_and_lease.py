@@ -95,7 +95,7 @@ def test_a_change_of_locks_or_targets_bumps_the_version_and_withdraws_pending_pl
     assert (store.unlock("BTC"), store.unlock("BTC"), store.unlock_all()) == (True, False, 0)
     assert store.config_version() == version + 3
     assert store.seed_targets_if_empty({"SOL": Decimal(100)}, NOW) is False
-    basis = store.plan_basis()
+    basis = store.plan_basis("live")
     assert (basis.config_version, basis.locks, basis.runs_seen) == (version + 3, (), 0)
 
 
