@@ -4,7 +4,7 @@ answers resolved by client order id (one query per round), never by sending agai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import structlog
@@ -20,6 +20,7 @@ from core.errors import ExchangeError, TemporaryError
 log = structlog.get_logger(__name__)
 
 CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones need a moment
+Sleep = Callable[[float], Awaitable[None]]  # how a use case waits (tests pass FakeTime.sleep)
 
 
 def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:
@@ -84,6 +85,8 @@ async def confirm(
     clock: Callable[[], datetime],
     client_ids: Sequence[str],
     delays: Sequence[float] = CONFIRM_DELAYS,
+    *,
+    sleep: Sleep = asyncio.sleep,
 ) -> bool:
     """Resolve lost answers by client id, then wait for open orders: one query per round.
 
@@ -96,7 +99,7 @@ async def confirm(
         if not pending:
             return True
         if delay:
-            await asyncio.sleep(delay)
+            await sleep(delay)
         try:
             await _resolve_round(exchange, store, clock, pending)
             answered = True
