@@ -12,13 +12,14 @@ from __future__ import annotations
 from tests.fakes.store_journal import FakeJournal
 from tests.fakes.store_lease import FakeLeases
 from tests.fakes.store_plans import FakePlans
+from tests.fakes.store_positions import FakePositionBook
 from tests.fakes.store_runs import FakeRuns
 from tests.fakes.store_settings import FakeOwnerSettings
 
 __all__ = ["FakeStore"]
 
 
-class FakeStore(FakePlans, FakeLeases, FakeJournal, FakeRuns, FakeOwnerSettings):
+class FakeStore(FakePlans, FakeLeases, FakeJournal, FakeRuns, FakeOwnerSettings, FakePositionBook):
     """Plans, the lease, the journal and fills, runs, targets, locks and preferences.
 
     Build with `FakeStore(clock)`: the clock times the lease (a FakeClock, moved by hand);

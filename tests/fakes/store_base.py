@@ -23,6 +23,8 @@ from core.app.records import (
     PlanRecord,
     RunRecord,
 )
+from core.domain.lots import Adjustment
+from core.domain.series import ValueSample
 from core.errors import StorageError
 
 CONFIG_VERSION_KEY = "config.version"  # as the SQL store keeps it (migration 0003 writes 1)
@@ -51,6 +53,8 @@ class State:
     lease: HeldLease | None = None
     last_journal_id: int = 0
     last_run_id: int = 0
+    adjustments: list[Adjustment] = field(default_factory=list)  # recorded order
+    samples: list[tuple[str, str, ValueSample]] = field(default_factory=list)  # mode, quote
 
     def copy(self) -> State:
         return State(
@@ -65,6 +69,8 @@ class State:
             self.lease,
             self.last_journal_id,
             self.last_run_id,
+            list(self.adjustments),
+            list(self.samples),
         )
 
 

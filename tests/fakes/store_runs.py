@@ -107,6 +107,13 @@ class FakeRuns(FakeStoreBase):
         with self._tx("history") as s:
             return _newest_first(s, mode)[: max(n, 0)]
 
+    def runs_started_since(self, since: datetime, *, mode: str, trigger: str) -> int:
+        with self._tx("runs_started_since") as s:
+            return sum(
+                r.mode == mode and r.trigger == trigger and r.started_at >= since
+                for r in s.runs.values()
+            )
+
     def stats(self, mode: str | None = None) -> StatsRecord:
         with self._tx("stats") as s:
             runs = _newest_first(s, mode)
@@ -124,6 +131,7 @@ class FakeRuns(FakeStoreBase):
             volume_by_symbol={k: v for k, v in sorted(volume.items()) if v},
             last_run=runs[0] if runs else None,
             drift_series=tuple((r.started_at, r.drift_before, r.drift_after) for r in runs[::-1]),
+            runs_by_trigger=dict(Counter(r.trigger for r in runs)),
         )
 
 

@@ -148,3 +148,16 @@ async def test_an_execution_that_lost_its_lease_sends_nothing_more(trader: Trade
     assert trader.exchange.sent() == [sell.client_order_id]
     assert [(b.status, b.reason) for b in buys] == [("rejected", LEASE_LOST)] * 3
     assert [e.status for e in trader.journal(report.plan_id)][1:] == [OrderStatus.REJECTED] * 3
+
+
+async def test_a_lease_refresh_the_database_fails_once_is_retried_and_every_order_goes(
+    trader: Trader,
+) -> None:
+    """The audit's case: one busy timeout while the lease is refreshed before a buy. The
+    lease is still ours: the refresh is retried like any local write, the buys go."""
+    trader.store.faults.fail("refresh_lease", after=1)  # the sell's refresh passes, a buy's not
+    report = await trader.rebalanced()
+    assert report.outcome is RunOutcome.FULL
+    assert len(trader.exchange.sent()) == 4
+    assert trader.time.slept == [0.2]  # one retry of the intent with its refresh
+    assert_never_resent(trader)
