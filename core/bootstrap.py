@@ -15,6 +15,7 @@ from core.app.ports import Exchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
 from core.app.settings import AppSettings
 from core.config import Settings
+from core.domain.maker_rules import OrderFlow
 from core.domain.models import PlanSettings
 from core.errors import ConfigError, ExchangeError
 from core.exchange.paper import PaperExchange
@@ -47,6 +48,9 @@ def app_settings(settings: Settings) -> AppSettings:
         cooldown_minutes=settings.rebalance_cooldown_minutes,
         price_tolerance_pct=settings.price_drift_tolerance_pct,
         lease_stale_seconds=settings.lease_stale_seconds,
+        order_type=OrderFlow(settings.order_type),
+        maker_timeout_seconds=settings.maker_timeout_seconds,
+        max_slippage_pct=settings.max_slippage_pct,
     )
 
 

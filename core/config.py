@@ -55,6 +55,7 @@ _EXAMPLES: Mapping[str, str] = {
     "target_weights": _DEFAULT_WEIGHTS,
     "rebalance_to": "band-edge (or target, halfway, 50%)",
     "drift_band_relative_pct": "25 (with DRIFT_BAND_PCT=5: the 5/25 rule)",
+    "order_type": "maker-first (or market)",
 }
 SECRET_FIELDS = frozenset({"kraken_api_key", "kraken_api_secret", "telegram_bot_token"})
 
@@ -153,8 +154,12 @@ class Settings(BaseSettings):
     alert_interval_minutes: int = Field(default=60, gt=0)
     paper_market_data: Literal["auto", "snapshot"] = "auto"
     lease_stale_seconds: int = Field(default=300, gt=0)
+    # Maker-first execution (see README "Maker-first execution")
+    order_type: Literal["market", "maker-first"] = "market"
+    maker_timeout_seconds: int = Field(default=60, gt=0)
+    max_slippage_pct: Decimal = Field(default=Decimal("0.5"), gt=0, lt=100)
 
-    @field_validator("trading_mode", "kraken_tier", "log_format", mode="before")
+    @field_validator("trading_mode", "kraken_tier", "log_format", "order_type", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

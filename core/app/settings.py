@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.domain.maker_rules import OrderFlow
 from core.domain.models import PlanSettings
 
 
@@ -16,6 +17,9 @@ class AppSettings:
     cooldown_minutes: int = 60
     price_tolerance_pct: Decimal = Decimal(1)
     lease_stale_seconds: int = 300  # a lease not refreshed for this long belonged to a dead process
+    order_type: OrderFlow = OrderFlow.MARKET  # ORDER_TYPE
+    maker_timeout_seconds: int = 60  # MAKER_TIMEOUT_SECONDS
+    max_slippage_pct: Decimal = Decimal("0.5")  # MAX_SLIPPAGE_PCT
 
     @property
     def quote(self) -> str:
