@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 import structlog
 
 from core.app.api import OrderOutcome
 from core.app.ports import Exchange
 from core.app.records import FillRecord, JournalEntry
-from core.app.repositories import Store
+from core.app.repositories import Store, UnitOfWork
 from core.domain.orders import OrderResult
 from core.domain.statuses import OrderStatus
 from core.errors import ExchangeError, TemporaryError
@@ -22,7 +25,27 @@ log = structlog.get_logger(__name__)
 CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones need a moment
 
 
-def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:
+class ResultSink(Protocol):
+    """What recording an exchange's answer needs of the store."""
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...
+    def journal_update(
+        self,
+        client_order_id: str,
+        *,
+        status: OrderStatus,
+        exchange_order_id: str | None = None,
+        filled_amount: Decimal | None = None,
+        average_price: Decimal | None = None,
+        cost: Decimal | None = None,
+        fee: Decimal | None = None,
+        error: str | None = None,
+        now: datetime,
+    ) -> JournalEntry: ...
+    def record_fill(self, fill: FillRecord) -> bool: ...
+
+
+def apply_result(store: ResultSink, cid: str, result: OrderResult, now: datetime) -> None:
     """Record what the exchange said of an order, and its fill.
 
     The exchange's reason replaces any earlier error: an order whose answer was lost and
@@ -35,7 +58,7 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
         uow.commit()
 
 
-def _update(store: Store, cid: str, result: OrderResult, now: datetime) -> JournalEntry:
+def _update(store: ResultSink, cid: str, result: OrderResult, now: datetime) -> JournalEntry:
     return store.journal_update(
         cid,
         status=result.state,

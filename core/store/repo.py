@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from core.store.repo_journal import JournalStore
 from core.store.repo_lease import LeaseStore
+from core.store.repo_maker import MakerStore
 from core.store.repo_paper import PaperStore
 from core.store.repo_plans import PlanStore
 from core.store.repo_runs import RunStore
@@ -18,7 +19,7 @@ from core.store.repo_settings import SettingsStore
 __all__ = ["Store"]
 
 
-class Store(SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperStore):
+class Store(SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperStore, MakerStore):
     """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs.
 
     Build with `Store(make_engine(url))` after `upgrade(url)`; `close()` when done.

@@ -51,6 +51,8 @@ TABLES = {
     "paper_orders",
     "user_prefs",
     "kv",
+    "maker_orders",  # 0006
+    "order_changes",  # 0006
 }
 
 
