@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from core.app.lease import LeaseTerms
-from core.app.ports import Exchange
+from core.app.ports import Exchange, MakerExchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
 from core.app.settings import AppSettings
 from core.config import Settings
@@ -77,7 +77,7 @@ async def seed_targets(settings: Settings, store: Store, exchange: Exchange) -> 
 
 def make_exchange(
     settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now
-) -> Exchange:
+) -> MakerExchange:
     """Kraken in live mode; otherwise the paper account, priced by Kraken's public API
     (PAPER_MARKET_DATA=auto) or by the bundled snapshot alone."""
     if settings.trading_mode == "live":

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from core.app.records import FillRecord, JournalEntry
-from core.app.repositories import UnitOfWork
+from core.app.repositories import Store, UnitOfWork
 from core.domain.models import ZERO, Side
 from core.domain.orders import OrderType
 from core.domain.statuses import OrderStatus
@@ -143,3 +143,7 @@ class MakerJournal(Protocol):
     def journal_for_ids(self, client_order_ids: Sequence[str]) -> list[JournalEntry]: ...
     def record_fill(self, fill: FillRecord) -> bool: ...
     def maker_totals(self, mode: str) -> MakerTotals: ...
+
+
+class MakerStore(Store, MakerJournal, Protocol):
+    """Everything the use cases keep, maker-first execution included."""

@@ -6,9 +6,10 @@ call one method, render the result and reply; they never reach the exchange or t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -27,11 +28,12 @@ from core.app.api import (
 )
 from core.app.execution import Execution, cooldown_refusal
 from core.app.lease import LeaseTerms, held_lease
-from core.app.ports import Exchange
+from core.app.maker_ports import MakerStore
+from core.app.maker_recovery import cancel_resting_orders
+from core.app.ports import MakerExchange
 from core.app.reading import PlanReader
 from core.app.records import LeaseOwner, PlanRecord
 from core.app.recovery import finish_interrupted_runs, reconcile_orders
-from core.app.repositories import Store
 from core.app.run import ExecutionDeps
 from core.app.settings import AppSettings
 from core.domain.codec import content_hash, plan_to_dict
@@ -50,15 +52,18 @@ class Rebalancer:
     def __init__(
         self,
         settings: AppSettings,
-        exchange: Exchange,
-        store: Store,
+        exchange: MakerExchange,
+        store: MakerStore,
         clock: Callable[[], datetime],
         lease_terms: LeaseTerms | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.exchange = exchange
         self.store = store
         self.clock = clock
+        self.sleep = sleep  # how maker-first execution waits between polls (tests move a clock)
         self.lease_terms = lease_terms or LeaseTerms(
             owner=LeaseOwner("", 0, "", secrets.token_hex(8)),
             stale_seconds=settings.lease_stale_seconds,
@@ -122,7 +127,13 @@ class Rebalancer:
 
     def _deps(self) -> ExecutionDeps:
         return ExecutionDeps(
-            self.exchange, self.store, self.clock, self.settings, self.lease_terms, self.reader
+            self.exchange,
+            self.store,
+            self.clock,
+            self.settings,
+            self.lease_terms,
+            self.reader,
+            self.sleep,
         )
 
     def plan_owner(self, plan_id: str) -> str | None:
@@ -153,6 +164,7 @@ class Rebalancer:
             if lease is None:
                 return ()
             outcomes = await reconcile_orders(self.exchange, self.store, self.clock, self.mode)
+            await cancel_resting_orders(self.exchange, self.store, self.clock, self.mode, lease)
             finish_interrupted_runs(self.store, self.clock(), self.mode)
             return tuple(outcomes)
 

@@ -1,0 +1,80 @@
+"""Recovery of maker-first orders a dead process left working (run at start-up, under the
+account lease, after `recovery.reconcile_orders` has asked the exchange about every
+unresolved journal entry).
+
+Each resting leg of an unfinished maker order is found by its client order id, cancelled
+(the cancel journaled before it is sent), the cancel confirmed by reading the order back,
+and its fills recorded. No remainder is sent again: the run it belonged to is then finished
+by `finish_interrupted_runs`, as partial. A maker order whose legs are all resolved is
+closed with a note saying so; one with a leg still unknown is left for the next round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+
+from core.app.lease import Lease
+from core.app.maker_legs import LegDesk, LegState
+from core.app.maker_ports import Leg, MakerJournal
+from core.app.order_desk import local_write
+from core.app.ports import MakerExchange
+from core.domain.statuses import OrderStatus
+
+log = structlog.get_logger(__name__)
+CANCELLED_AT_RESTART = "the process stopped while it rested: cancelled at restart, fills recorded"
+
+
+async def cancel_resting_orders(
+    exchange: MakerExchange,
+    store: MakerJournal,
+    clock: Callable[[], datetime],
+    mode: str,
+    lease: Lease | None = None,
+) -> int:
+    """Cancel every leg still open of this mode's unfinished maker orders; returns how many
+    maker orders were closed."""
+    closed = 0
+    for record in store.unfinished_maker_orders(mode):
+        desk = LegDesk(exchange, store, clock, record.plan_id, mode, lease)
+        desk.run_id = record.run_id
+        closed += await _recover(desk, store, record.id, clock)
+    return closed
+
+
+async def _recover(
+    desk: LegDesk, store: MakerJournal, maker_order_id: str, clock: Callable[[], datetime]
+) -> int:
+    """Cancel one maker order's resting leg; 1 if the maker order could be closed."""
+    legs = [_state(leg) for leg in store.legs([maker_order_id])]
+    await desk.read([leg for leg in legs if leg.live])
+    for leg in legs:
+        if leg.status is OrderStatus.OPEN and not await desk.cancel(leg):
+            await desk.read([leg])
+    if any(leg.live for leg in legs):
+        log.warning("reconcile.maker_order_unresolved", maker_order_id=maker_order_id)
+        return 0
+    note = CANCELLED_AT_RESTART if legs else "the process stopped before it was placed"
+    await local_write(lambda: store.finish_maker_order(maker_order_id, note=note, now=clock()))
+    log.info("reconcile.maker_order_closed", maker_order_id=maker_order_id, legs=len(legs))
+    return 1
+
+
+def _state(leg: Leg) -> LegState:
+    entry = leg.entry
+    return LegState(
+        client_id=entry.client_order_id,
+        symbol=entry.symbol,
+        post_only=leg.post_only,
+        amount=entry.amount,
+        limit=leg.limit_price,
+        moved_at=entry.updated_at,
+        exchange_id=entry.exchange_order_id,
+        status=entry.status,
+        filled=entry.filled_amount,
+        cost=entry.cost,
+        fee=entry.fee,
+        reason=entry.error or "",
+    )
