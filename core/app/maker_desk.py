@@ -155,7 +155,9 @@ class MakerDesk:
         timeout = self.settings.maker_timeout_seconds
         while True:
             now = self.clock()
-            waiting = [w for w in works if not w.ended and not w.expired(now, timeout)]
+            waiting = [
+                w for w in works if not w.settle_if_done(now) and not w.expired(now, timeout)
+            ]
             if not waiting or self.storage_failed:
                 return
             await self.sleep(POLL_S)

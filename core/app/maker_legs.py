@@ -54,6 +54,7 @@ class LegState:
     cost: Decimal = ZERO
     fee: Decimal = ZERO
     reason: str = ""
+    note: str = ""  # e.g. paper on the snapshot: "maker fill assumed at the limit"
 
     @property
     def live(self) -> bool:
@@ -188,6 +189,7 @@ class LegDesk:
         leg.filled, leg.cost, leg.fee = result.filled, result.cost, result.fee
         leg.reason = result.reason or leg.reason
         leg.limit = result.limit_price or leg.limit
+        leg.note = result.note or leg.note
         await self._write(lambda: apply_result(self.store, leg.client_id, result, self.clock()))
 
     def _intent(self, maker_order_id: str, request: OrderRequest) -> LegIntent:

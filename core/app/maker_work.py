@@ -33,6 +33,11 @@ class Work:
         return self.legs[-1] if self.legs and self.legs[-1].live else None
 
     @property
+    def notes(self) -> list[str]:
+        """What the exchange noted of its legs (paper: a maker fill assumed at the limit)."""
+        return [leg.note for leg in self.legs if leg.note]
+
+    @property
     def filled(self) -> Decimal:
         return sum((leg.filled for leg in self.legs), ZERO)
 
@@ -103,7 +108,7 @@ def outcome_of(work: Work, now: datetime) -> OrderOutcome:
         cost=cost,
         fee=work.fee,
         status=_status(work),
-        reason=work.note,
+        reason="; ".join(dict.fromkeys(x for x in (work.note, *work.notes) if x)),
         maker_share=work.maker_filled / filled if filled > 0 else None,
         slippage_bps=slippage,
         taker_fee_equivalent=rules.taker_fee_equivalent(work.market, cost),
