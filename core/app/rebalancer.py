@@ -10,6 +10,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -196,7 +197,11 @@ class Rebalancer:
 
     def stats(self) -> Stats:
         """Over the runs of the current mode only (paper runs never count as live ones)."""
-        return admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        stats = admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        maker = self.store.maker_totals(self.mode)  # maker-first orders: the fee saved
+        if maker.filled_value <= 0:
+            return stats
+        return replace(stats, maker_share=maker.maker_share, fee_saved=maker.fee_saved)
 
     def history(self, n: int = 10) -> tuple[RunSummary, ...]:
         """The last `n` runs of the current mode, newest first."""

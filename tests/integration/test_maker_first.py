@@ -83,6 +83,9 @@ async def test_every_order_rests_post_only_at_the_touch_and_fills_as_maker(
     for o in report.orders:  # the maker fee: 0.25 %, not 0.40 %
         assert o.fee == pytest.approx(o.cost * D("0.0025"), rel=D("1e-6"))
         assert o.taker_fee_equivalent == o.cost * D("0.004")
+    stats = account.app.stats()
+    assert stats.maker_share == 1
+    assert stats.fee_saved == pytest.approx(report.traded_value * D("0.0015"), rel=D("1e-4"))
 
 
 async def test_a_touch_that_runs_away_is_followed_by_an_amend(
