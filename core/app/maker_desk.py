@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import structlog
@@ -84,7 +85,7 @@ class MakerDesk:
     async def send_and_confirm(self, orders: Sequence[PlannedOrder]) -> list[OrderOutcome]:
         if self._halt_reason or self.storage_failed:
             reason = self._halt_reason or "not sent: the database failed during this rebalance"
-            done = [refused_outcome(o, reason) for o in orders]
+            done = [await self._refuse(o, reason) for o in orders]
         else:
             works = [w for o in orders if (w := await self._start(o)) is not None]
             await self._rest(works)
@@ -114,6 +115,33 @@ class MakerDesk:
             self.known.append(refused_outcome(order, "not sent: the database failed"))
             return None
         return work
+
+    async def _refuse(self, order: PlannedOrder, reason: str) -> OrderOutcome:
+        """A planned order the desk will not send, journaled as rejected with the reason
+        (unless the database is what failed: then it is only reported)."""
+        outcome = refused_outcome(order, reason)
+        if self.storage_failed:
+            return outcome
+        work = await self._start(order)
+        if work is None:
+            return outcome
+        request = OrderRequest(work.id, order.symbol, order.side, order.amount)
+        intent = self.legs.intent(work.id, request)
+
+        def write() -> None:
+            with self.store.unit_of_work() as uow:
+                self.store.journal_leg(intent, self.clock())
+                self.store.journal_update(
+                    work.id, status=OrderStatus.REJECTED, error=reason, now=self.clock()
+                )
+                self.store.finish_maker_order(work.id, note=reason, now=self.clock())
+                uow.commit()
+
+        try:
+            await local_write(write)
+        except StorageError as e:
+            log.error("maker.journal_failed", error=str(e))
+        return replace(outcome, client_order_id=work.id)
 
     async def _touch(self, works: Sequence[Work]) -> dict[str, Quote]:
         """The touch of every symbol of `works`, in one request ({} if it failed)."""

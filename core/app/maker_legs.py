@@ -99,7 +99,7 @@ class LegDesk:
             request.post_only,
             request.time_in_force,
         )
-        intent = self._intent(maker_order_id, request)
+        intent = self.intent(maker_order_id, request)
         if await self._journaled(lambda: self.store.journal_leg(intent, self.clock())) is None:
             return None
         leg = LegState(
@@ -192,7 +192,7 @@ class LegDesk:
         leg.note = result.note or leg.note
         await self._write(lambda: apply_result(self.store, leg.client_id, result, self.clock()))
 
-    def _intent(self, maker_order_id: str, request: OrderRequest) -> LegIntent:
+    def intent(self, maker_order_id: str, request: OrderRequest) -> LegIntent:
         return LegIntent(
             plan_id=self.plan_id,
             run_id=self.run_id,

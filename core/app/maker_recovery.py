@@ -33,21 +33,22 @@ async def cancel_resting_orders(
     clock: Callable[[], datetime],
     mode: str,
     lease: Lease | None = None,
-) -> int:
-    """Cancel every leg still open of this mode's unfinished maker orders; returns how many
-    maker orders were closed."""
-    closed = 0
+) -> list[str]:
+    """Cancel every leg still open of this mode's unfinished maker orders; returns the client
+    order ids of their legs (whose runs' totals may need redoing)."""
+    touched: list[str] = []
     for record in store.unfinished_maker_orders(mode):
         desk = LegDesk(exchange, store, clock, record.plan_id, mode, lease)
         desk.run_id = record.run_id
-        closed += await _recover(desk, store, record.id, clock)
-    return closed
+        touched += await _recover(desk, store, record.id, clock)
+    return touched
 
 
 async def _recover(
     desk: LegDesk, store: MakerJournal, maker_order_id: str, clock: Callable[[], datetime]
-) -> int:
-    """Cancel one maker order's resting leg; 1 if the maker order could be closed."""
+) -> list[str]:
+    """Cancel one maker order's resting leg and close it if nothing is unresolved; the client
+    order ids of its legs."""
     legs = [_state(leg) for leg in store.legs([maker_order_id])]
     await desk.read([leg for leg in legs if leg.live])
     for leg in legs:
@@ -55,11 +56,11 @@ async def _recover(
             await desk.read([leg])
     if any(leg.live for leg in legs):
         log.warning("reconcile.maker_order_unresolved", maker_order_id=maker_order_id)
-        return 0
+        return [leg.client_id for leg in legs]
     note = CANCELLED_AT_RESTART if legs else "the process stopped before it was placed"
     await local_write(lambda: store.finish_maker_order(maker_order_id, note=note, now=clock()))
     log.info("reconcile.maker_order_closed", maker_order_id=maker_order_id, legs=len(legs))
-    return 1
+    return [leg.client_id for leg in legs]
 
 
 def _state(leg: Leg) -> LegState:

@@ -232,6 +232,8 @@ async def test_a_halted_desk_sends_nothing() -> None:
     h.desk.halt("not sent: the EUR balance could not be read after the sells")
     [outcome] = await h.run()
     assert outcome.status is OrderStatus.REJECTED and not h.exchange.calls
+    [entry] = h.journal.entries.values()  # journaled as rejected, with the reason
+    assert (entry.status, entry.error) == (OrderStatus.REJECTED, outcome.reason)
 
 
 class Crash(BaseException):
