@@ -95,6 +95,13 @@ class FakeMakerExchange:
         done = filled.filled >= filled.amount
         self.orders[exchange_id] = replace(filled, state=OrderStatus.FILLED) if done else filled
 
+    def cancel_as_post_only(self, exchange_id: str) -> None:
+        """Kraken booked a post-only order, then cancelled it: it would have taken."""
+        order = self.orders[exchange_id]
+        self.orders[exchange_id] = replace(
+            order, state=OrderStatus.CANCELED, reason="Post only order"
+        )
+
     def resting(self) -> list[OrderResult]:
         return [o for o in self.orders.values() if o.state is OrderStatus.OPEN]
 

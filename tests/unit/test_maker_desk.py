@@ -147,6 +147,24 @@ async def test_a_post_only_refusal_is_re_placed_at_the_new_touch() -> None:
     assert outcome.status is OrderStatus.FILLED and outcome.maker_share == D(1)
 
 
+async def test_an_order_cancelled_as_post_only_is_re_placed_at_the_new_touch() -> None:
+    h = Harness(planned(Side.SELL))
+    lower = Quote("BTC/EUR", D("39990.0"), D("40000.0"))
+
+    def script(poll: int) -> None:
+        first = next(iter(h.exchange.orders))
+        if poll == 1:
+            h.exchange.cancel_as_post_only(first)
+            h.move(lower)
+        if poll == 3:
+            h.exchange.fill(list(h.exchange.orders)[-1])
+
+    [outcome] = await h.run(script)
+    assert h.exchange.calls["place"] == 2
+    assert list(h.exchange.orders.values())[-1].limit_price == D("40000.0")
+    assert outcome.status is OrderStatus.FILLED and outcome.maker_share == D(1)
+
+
 async def test_a_partial_fill_then_the_timeout_cancels_then_sends_only_the_remainder_as_ioc() -> (
     None
 ):
