@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
+from decimal import Decimal
 
 import structlog
 
@@ -164,7 +165,7 @@ class MakerDesk:
         left = work.left()
         if quote is None or left.kind is not rules.Remainder.TRADABLE:
             return
-        price = rules.maker_price(work.market, work.order.side, quote)
+        price = self._resting_price(work, quote)
         request = OrderRequest(
             "pending", work.order.symbol, work.order.side, left.amount, OrderType.LIMIT, price,
             post_only=True,
@@ -206,14 +207,16 @@ class MakerDesk:
         quote = touch.get(work.order.symbol)
         if expired or quote is None or leg.status is not OrderStatus.OPEN or leg.limit is None:
             return
-        side = work.order.side
-        moved = rules.touch_moved_away(work.market, side, leg.limit, quote)
-        if moved and rules.may_amend(leg.moved_at, now):
+        side, target = work.order.side, self._resting_price(work, quote)
+        if rules.improves(side, target, leg.limit) and rules.may_amend(leg.moved_at, now):
             amend = OrderAmend(
-                work.order.symbol, side, exchange_id=leg.exchange_id,
-                limit_price=rules.maker_price(work.market, side, quote),
-            )  # fmt: skip
+                work.order.symbol, side, exchange_id=leg.exchange_id, limit_price=target
+            )
             await self.legs.amend(leg, amend)
+
+    def _resting_price(self, work: Work, quote: Quote) -> Decimal:
+        order, slip = work.order, self.settings.max_slippage_pct
+        return rules.resting_price(work.market, order.side, quote, order.price, slip)
 
     async def _fall_back(self, works: Sequence[Work]) -> None:
         """Cancel what rests (confirmed), then send each remainder once as IOC."""

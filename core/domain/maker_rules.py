@@ -36,11 +36,22 @@ def maker_price(market: Market, side: Side, touch: Quote) -> Decimal:
     return limit_price_on_grid(market, side, price)
 
 
-def touch_moved_away(market: Market, side: Side, limit: Decimal, touch: Quote) -> bool:
-    """Whether the best price on the order's own side is now better than its limit: others
-    outbid it (buy) or undercut it (sell), so it no longer rests at the touch."""
-    best = maker_price(market, side, touch)
-    return best > limit if side is Side.BUY else best < limit
+def resting_price(
+    market: Market, side: Side, touch: Quote, plan_price: Decimal, max_slippage_pct: Decimal
+) -> Decimal:
+    """The touch (`maker_price`), but never beyond the plan's price ± MAX_SLIPPAGE_PCT: an
+    order following a market that runs away stops at that bound and waits there."""
+    room = max_slippage_pct / HUNDRED
+    price = maker_price(market, side, touch)
+    if side is Side.BUY:
+        return min(price, limit_price_on_grid(market, side, plan_price * (1 + room)))
+    return max(price, limit_price_on_grid(market, side, plan_price * (1 - room)))
+
+
+def improves(side: Side, target: Decimal, limit: Decimal) -> bool:
+    """Whether moving a resting order from `limit` to `target` brings it back to the touch
+    (up for a buy, down for a sell)."""
+    return target > limit if side is Side.BUY else target < limit
 
 
 def may_amend(last_moved_at: datetime, now: datetime) -> bool:

@@ -10,13 +10,14 @@ from core.domain.maker_rules import (
     Remainder,
     affordable,
     fallback_price,
+    improves,
     maker_price,
     may_amend,
     remainder,
+    resting_price,
     slippage_bps,
     taker_fee_equivalent,
     timed_out,
-    touch_moved_away,
     within_slippage,
 )
 from core.domain.models import Quote, Side
@@ -36,18 +37,6 @@ def test_the_resting_price_is_on_the_tick_grid_on_the_safe_side() -> None:
     touch = Quote("BTC/EUR", D("40000.07"), D("40010.03"))
     assert maker_price(BTC, Side.BUY, touch) == D("40000.0")
     assert maker_price(BTC, Side.SELL, touch) == D("40010.1")
-
-
-def test_the_touch_moved_away_when_others_outbid_a_resting_buy() -> None:
-    higher = Quote("BTC/EUR", D("40005.0"), D("40015.0"))
-    assert touch_moved_away(BTC, Side.BUY, D("40000.0"), higher)
-    assert not touch_moved_away(BTC, Side.BUY, D("40000.0"), TOUCH)
-
-
-def test_the_touch_moved_away_when_others_undercut_a_resting_sell() -> None:
-    lower = Quote("BTC/EUR", D("39990.0"), D("40000.0"))
-    assert touch_moved_away(BTC, Side.SELL, D("40010.0"), lower)
-    assert not touch_moved_away(BTC, Side.SELL, D("40010.0"), TOUCH)
 
 
 def test_an_order_is_moved_at_most_every_15_seconds() -> None:
@@ -106,3 +95,16 @@ def test_slippage_is_signed_a_cost_when_buying_above_or_selling_below_the_mid() 
 
 def test_the_taker_equivalent_fee_is_the_traded_value_at_the_taker_fee() -> None:
     assert taker_fee_equivalent(BTC, D(1000)) == D("4.000")
+
+
+def test_a_resting_order_follows_the_touch_but_never_beyond_the_slippage_bound() -> None:
+    ran_up = Quote("BTC/EUR", D("41000.0"), D("41010.0"))
+    assert resting_price(BTC, Side.BUY, TOUCH, D("40010.0"), D("0.5")) == D("40000.0")
+    assert resting_price(BTC, Side.BUY, ran_up, D("40010.0"), D("0.5")) == D("40210.0")
+    ran_down = Quote("BTC/EUR", D("39000.0"), D("39010.0"))
+    assert resting_price(BTC, Side.SELL, ran_down, D("40000.0"), D("0.5")) == D("39800.0")
+
+
+def test_an_amend_brings_a_buy_up_and_a_sell_down_to_the_touch() -> None:
+    assert improves(Side.BUY, D(2), D(1)) and not improves(Side.BUY, D(1), D(2))
+    assert improves(Side.SELL, D(1), D(2)) and not improves(Side.SELL, D(2), D(1))
