@@ -3,7 +3,8 @@ order desk (`send_and_confirm`, `outcomes`, `halt`), with orders that rest befor
 
 For each planned order: a post-only limit at the touch (one Ticker for the whole wave);
 then, every poll (one Ticker and one order query for the whole wave), fills are recorded,
-an order the touch moved away from is amended to the new touch (at most every 15 s), one
+an order the touch moved away from is amended to the new touch (at most every 15 s, never
+beyond the plan's price ± MAX_SLIPPAGE_PCT), one
 refused as post-only is re-placed at the new touch. At MAKER_TIMEOUT_SECONDS the resting
 remainder is cancelled and the cancel confirmed, and only then does what is left go as an
 immediate-or-cancel limit at the touch ± MAX_SLIPPAGE_PCT: there are never two live orders
