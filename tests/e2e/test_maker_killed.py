@@ -8,12 +8,16 @@ from __future__ import annotations
 import asyncio
 from decimal import Decimal
 
+import pytest
+
 from core.domain.statuses import OrderStatus, RunOutcome
 from core.store.db import make_engine
 from core.store.repo import Store
 from tests.e2e.conftest import CLI, cli_env
 from tests.e2e.test_cli_killed import until
 from tests.fakes.kraken_server import FakeKraken
+
+pytestmark = pytest.mark.both_engines  # the journal and recovery on SQLite, then PostgreSQL
 
 
 async def test_a_cli_killed_while_its_maker_order_rests_is_cancelled_and_recorded_at_restart(

@@ -16,6 +16,8 @@ from tests.fakes.clocks import FakeTime
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
 
+pytestmark = pytest.mark.both_engines  # the journal and recovery on SQLite, then PostgreSQL
+
 D = Decimal
 Script = Callable[[int], None]
 

@@ -15,6 +15,8 @@ from tests.fakes.clocks import FakeClock
 from tests.fakes.kraken_server import FakeKraken
 from tests.integration.conftest import OWNER, Account
 
+pytestmark = pytest.mark.both_engines  # the journal and recovery on SQLite, then PostgreSQL
+
 
 async def _maker_account(account: Account) -> Account:
     account.settings = replace(account.settings, order_type=OrderFlow.MAKER_FIRST)
