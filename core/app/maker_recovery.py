@@ -16,15 +16,36 @@ from datetime import datetime
 
 import structlog
 
+from core.app.api import OrderOutcome
+from core.app.journal import outcome
 from core.app.lease import Lease
 from core.app.maker_legs import LegDesk, LegState
-from core.app.maker_ports import Leg, MakerJournal
+from core.app.maker_ports import Leg, MakerJournal, MakerStore
 from core.app.order_desk import local_write
 from core.app.ports import MakerExchange
+from core.app.recovery import refresh_run_totals
 from core.domain.statuses import OrderStatus
 
 log = structlog.get_logger(__name__)
 CANCELLED_AT_RESTART = "the process stopped while it rested: cancelled at restart, fills recorded"
+
+
+async def reconcile_maker_orders(  # noqa: PLR0917
+    exchange: MakerExchange,
+    store: MakerStore,
+    clock: Callable[[], datetime],
+    mode: str,
+    lease: Lease | None,
+    outcomes: list[OrderOutcome],
+) -> list[OrderOutcome]:
+    """After the journal was reconciled: cancel what still rests, redo the totals of runs
+    that had ended, and return `outcomes` as they stand now."""
+    legs = await cancel_resting_orders(exchange, store, clock, mode, lease)
+    if not legs:
+        return outcomes
+    refresh_run_totals(store, legs, clock())
+    now = {e.client_order_id: outcome(e) for e in store.journal_for_ids(legs)}
+    return [now.get(o.client_order_id, o) for o in outcomes]
 
 
 async def cancel_resting_orders(

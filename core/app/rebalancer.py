@@ -30,11 +30,11 @@ from core.app.api import (
 from core.app.execution import Execution, cooldown_refusal
 from core.app.lease import LeaseTerms, held_lease
 from core.app.maker_ports import MakerStore
-from core.app.maker_recovery import cancel_resting_orders
+from core.app.maker_recovery import reconcile_maker_orders
 from core.app.ports import MakerExchange
 from core.app.reading import PlanReader
 from core.app.records import LeaseOwner, PlanRecord
-from core.app.recovery import finish_interrupted_runs, reconcile_orders, refresh_run_totals
+from core.app.recovery import finish_interrupted_runs, reconcile_orders
 from core.app.run import ExecutionDeps
 from core.app.settings import AppSettings
 from core.domain.codec import content_hash, plan_to_dict
@@ -165,10 +165,9 @@ class Rebalancer:
             if lease is None:
                 return ()
             outcomes = await reconcile_orders(self.exchange, self.store, self.clock, self.mode)
-            legs = await cancel_resting_orders(
-                self.exchange, self.store, self.clock, self.mode, lease
+            outcomes = await reconcile_maker_orders(  # resting maker-first orders: cancelled
+                self.exchange, self.store, self.clock, self.mode, lease, outcomes
             )
-            refresh_run_totals(self.store, legs, self.clock())  # runs that ended meanwhile
             finish_interrupted_runs(self.store, self.clock(), self.mode)
             return tuple(outcomes)
 

@@ -187,8 +187,9 @@ async def test_a_restart_with_a_resting_order_cancels_it_and_records_its_fills(
     await asyncio.gather(task, return_exceptions=True)
     account.clock.advance(minutes=10)
     await account.restart()
-    await account.app.reconcile()
+    outcomes = await account.app.reconcile()
 
+    assert [o.status for o in outcomes if o.filled > 0] == [OrderStatus.PARTIAL]
     assert all(o.status != "open" for o in account.fake.orders)
     [run] = account.app.history(1)
     assert run.outcome is RunOutcome.PARTIAL
