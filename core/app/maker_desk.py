@@ -89,21 +89,23 @@ class MakerDesk:
             reason = self._halt_reason or "not sent: the database failed during this rebalance"
             done = [await self._refuse(o, reason) for o in orders]
         else:
-            works = [w for o in orders if (w := await self._start(o)) is not None]
+            started = [await self._start(o) for o in orders]
+            works = [w for w in started if isinstance(w, Work)]
             await self._rest(works)
             await self._follow(works)
             await self._fall_back(works)
-            done = [await self._finish(w) for w in works]
+            finished = {w.id: await self._finish(w) for w in works}
+            done = [finished[w.id] if isinstance(w, Work) else w for w in started]
         self.known.extend(done)
         return done
 
-    async def _start(self, order: PlannedOrder) -> Work | None:
+    async def _start(self, order: PlannedOrder) -> Work | OrderOutcome:
+        """The planned order, recorded as worked maker-first; or why it will not be sent."""
         market = self.market.markets.get(order.asset)
         line = self.plan.line(order.asset)
         mid = line.price if line is not None and line.price else order.price
         if market is None:
-            self.known.append(refused_outcome(order, "not sent: its market is not known"))
-            return None
+            return refused_outcome(order, "not sent: its market is not known")
         work = Work(order, market, mid, str(uuid.uuid4()), self.clock())
         record = MakerOrderRecord(
             work.id, self.plan_id, self.run_id, order.symbol, order.side, order.amount, mid,
@@ -114,8 +116,7 @@ class MakerDesk:
         except StorageError as e:
             log.error("maker.start_failed", error=str(e))
             self.legs.storage_failed = True
-            self.known.append(refused_outcome(order, "not sent: the database failed"))
-            return None
+            return refused_outcome(order, "not sent: the database failed")
         return work
 
     async def _refuse(self, order: PlannedOrder, reason: str) -> OrderOutcome:
@@ -125,7 +126,7 @@ class MakerDesk:
         if self.storage_failed:
             return outcome
         work = await self._start(order)
-        if work is None:
+        if not isinstance(work, Work):
             return outcome
         request = OrderRequest(work.id, order.symbol, order.side, order.amount)
         intent = self.legs.intent(work.id, request)

@@ -245,6 +245,16 @@ async def test_there_are_never_two_live_orders_for_one_planned_order() -> None:
     assert max(seen) <= 1 and not h.exchange.resting()
 
 
+async def test_an_order_without_a_known_market_is_reported_once_and_not_sent() -> None:
+    h = Harness(replace(planned(Side.BUY), asset="SOL", symbol="SOL/EUR"))
+    [outcome] = await h.run()
+    assert (outcome.status, outcome.reason) == (
+        OrderStatus.REJECTED,
+        "not sent: its market is not known",
+    )
+    assert h.desk.outcomes() == [outcome] and "place" not in h.exchange.calls
+
+
 async def test_a_halted_desk_sends_nothing() -> None:
     h = Harness(planned(Side.BUY))
     h.desk.halt("not sent: the EUR balance could not be read after the sells")
