@@ -5,6 +5,7 @@ the plan's mid and the time it took; per run and in the statistics, the fee save
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from bot import fmt
 from core.app.api import OrderOutcome, Stats
@@ -19,8 +20,9 @@ def order_detail(o: OrderOutcome, quote: str) -> str | None:
         "nothing filled" if o.maker_share is None else f"{fmt.pct(o.maker_share * HUNDRED)} maker",
         f"fee {fmt.money(o.fee)} {quote} (taker {fmt.money(o.taker_fee_equivalent)})",
     ]
-    if o.slippage_bps is not None:
-        parts.append(f"slippage {o.slippage_bps:+.1f} bps")
+    if o.slippage_bps is not None:  # rounded here: the formatting context is not ours to trust
+        bps = o.slippage_bps.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+        parts.append(f"slippage {bps:+f} bps")
     if o.seconds is not None:
         parts.append(f"{o.seconds:.0f} s")
     return ", ".join(parts)

@@ -3,7 +3,7 @@ taker fee, the slippage and the time; per run and in the statistics the fee save
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 from bot.cli import render as cli
 from bot.telegram import render as telegram
@@ -60,3 +60,9 @@ def test_stats_add_the_fee_saved_against_the_taker_fee_in_both_front_ends() -> N
     assert line in cli.stats(s)
     assert line in render_info.stats(s)
     assert "Maker-first" not in cli.stats(stats())
+
+
+def test_the_slippage_reads_the_same_whatever_rounding_ccxt_left_in_the_decimal_context() -> None:
+    with localcontext() as context:
+        context.rounding = ROUND_HALF_UP  # what ccxt's decimal_to_precision sets, globally
+        assert "slippage -1.2 bps" in cli.report(report(MAKER))
