@@ -2,7 +2,7 @@
 
 Prints one table and writes the same figures as JSON (default `bench/results.json`). Rows:
 1 preview (warm), 2 cold (cold client and the CLI process), 3 execution, 4 planner, 5 bot,
-6 memory (the bot over 5,000 mixed commands).
+6 memory (the bot over 5,000 mixed commands), 7 maker (maker-first vs market on one tape).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only",
         action="append",
         metavar="ROW",
-        help="run only this group (1 preview, 2 cold, 3 execution, 4 planner, 5 bot, 6 memory); "
-        "repeatable",
+        help="run only this group (1 preview, 2 cold, 3 execution, 4 planner, 5 bot, 6 memory, "
+        "7 maker); repeatable",
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the JSON file")
     return parser.parse_args(argv)

@@ -20,6 +20,7 @@ from bench.harness import PRODUCT_VARIABLES, load_average, machine_facts
 from bench.report import Results, Row
 from bench.rows_bot import bot_rows
 from bench.rows_execution import execution_rows
+from bench.rows_maker import maker_rows
 from bench.rows_memory import memory_rows
 from bench.rows_planner import planner_rows
 from bench.rows_preview import cold_rows, warm_rows
@@ -34,6 +35,7 @@ GROUPS: dict[str, Group] = {
     "planner": planner_rows,
     "bot": bot_rows,
     "memory": memory_rows,
+    "maker": maker_rows,
 }
 ALIASES = {str(i): name for i, name in enumerate(GROUPS, start=1)}
 BYTECODE_NOTE = (

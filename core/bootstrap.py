@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING
 import structlog
 
 from core.app.lease import LeaseTerms
-from core.app.ports import Exchange
+from core.app.ports import Exchange, MakerExchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
 from core.app.settings import AppSettings, AutopilotSettings
 from core.config import Settings
 from core.domain.autopilot import AutopilotMode, Caps
+from core.domain.maker_rules import OrderFlow
 from core.domain.models import PlanSettings
 from core.errors import ConfigError, ExchangeError
 from core.exchange.paper import PaperExchange
@@ -49,6 +50,9 @@ def app_settings(settings: Settings) -> AppSettings:
         price_tolerance_pct=settings.price_drift_tolerance_pct,
         lease_stale_seconds=settings.lease_stale_seconds,
         autopilot=autopilot_settings(settings),
+        order_type=OrderFlow(settings.order_type),
+        maker_timeout_seconds=settings.maker_timeout_seconds,
+        max_slippage_pct=settings.max_slippage_pct,
     )
 
 
@@ -84,7 +88,7 @@ async def seed_targets(settings: Settings, store: Store, exchange: Exchange) -> 
 
 def make_exchange(
     settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now
-) -> Exchange:
+) -> MakerExchange:
     """Kraken in live mode; otherwise the paper account, priced by Kraken's public API
     (PAPER_MARKET_DATA=auto) or by the bundled snapshot alone."""
     if settings.trading_mode == "live":

@@ -57,6 +57,7 @@ _EXAMPLES: Mapping[str, str] = {
     "drift_band_relative_pct": "25 (with DRIFT_BAND_PCT=5: the 5/25 rule)",
     "autopilot": "propose (or off, or auto with AUTOPILOT_MAX_TRADE_VALUE set)",
     "autopilot_max_trade_value": "500",
+    "order_type": "maker-first (or market)",
 }
 SECRET_FIELDS = frozenset({"kraken_api_key", "kraken_api_secret", "telegram_bot_token"})
 
@@ -160,7 +161,14 @@ class Settings(BaseSettings):
     autopilot_max_trade_value: Decimal | None = Field(default=None, gt=0)
     autopilot_max_runs_per_day: int = Field(default=4, gt=0)
 
-    @field_validator("trading_mode", "kraken_tier", "log_format", "autopilot", mode="before")
+    # Maker-first execution (see README "Maker-first execution")
+    order_type: Literal["market", "maker-first"] = "market"
+    maker_timeout_seconds: int = Field(default=60, gt=0)
+    max_slippage_pct: Decimal = Field(default=Decimal("0.5"), gt=0, lt=100)
+
+    @field_validator(
+        "trading_mode", "kraken_tier", "log_format", "autopilot", "order_type", mode="before"
+    )
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from bot import fmt
+from bot import fmt, maker_fmt
 from core.app.api import ExecutionReport, LockInfo, OrderOutcome, RunSummary, Stats
 from core.domain.models import AssetLine, DataSource, LineStatus, Plan, PlannedOrder, SkippedOrder
 
@@ -173,6 +173,8 @@ def report(r: ExecutionReport) -> str:
         parts.insert(1, fmt.problem(r.problem, HISTORY))
     if reasons:
         parts.append("Reasons:\n" + "\n".join(reasons))
+    if maker := _maker(r):
+        parts.append(maker)
     if r.dropped:
         parts.append(fmt.not_bought([d.asset for d in r.dropped], [d.reason for d in r.dropped]))
     if r.unresolved:
@@ -188,6 +190,20 @@ def report(r: ExecutionReport) -> str:
         f"after: {fmt.pp(r.drift_after).lstrip('+') if r.drift_after is not None else 'unknown'}.",
     ]
     return "\n\n".join(parts)
+
+
+def _maker(r: ExecutionReport) -> str:
+    """Maker-first figures per order and for the run ("" for market orders)."""
+    q = r.quote_currency
+    lines = [
+        f"  {o.side.value.upper()} {o.asset}: {detail}"
+        for o in r.orders
+        if (detail := maker_fmt.order_detail(o, q)) is not None
+    ]
+    saving = maker_fmt.run_saving(r.orders, q)
+    if not lines:
+        return ""
+    return "Maker-first:\n" + "\n".join(lines) + (f"\n{saving}" if saving else "")
 
 
 def _outcome_row(o: OrderOutcome) -> list[str]:
@@ -237,6 +253,8 @@ def stats(s: Stats) -> str:
     if s.volume_by_asset:
         vol = ", ".join(f"{a} {fmt.money(v)}" for a, v in sorted(s.volume_by_asset.items()))
         lines.append(f"Volume by asset ({q}): {vol}")
+    if (saving := maker_fmt.stats_saving(s)) is not None:
+        lines.append(saving)
     lines.append("Locked: " + (", ".join(x.symbol for x in s.locks) or "none"))
     return "\n".join(lines)
 

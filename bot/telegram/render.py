@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot import fmt
+from bot import fmt, maker_fmt
 from bot.telegram import messages
 from bot.telegram.markup import bullets, esc, table
 from bot.telegram.parse import Action, button_data
@@ -239,9 +239,14 @@ def order_line(order: OrderOutcome, quote: str) -> str:
         f"{mark} {side} {fmt.amount(order.filled)} {order.asset} at {price}"
         f" = {fmt.money(order.cost)} {quote}, fee {fmt.money(order.fee)} {quote}"
     )
+    detail = maker_fmt.order_detail(order, quote)
     if order.status != "filled":
         why = f", {reason(order.reason)}" if order.reason else ""
         text += f" ({order.status} of {fmt.amount(order.requested)}{why})"
+    elif detail is not None and order.reason:  # e.g. a paper maker fill assumed at the limit
+        text += f" ({reason(order.reason)})"
+    if detail is not None:
+        text += f" · {detail}"
     return esc(text)
 
 
@@ -277,9 +282,11 @@ def report(result: ExecutionReport, mode: str) -> str:
         lines.append(f"Skipped: {len(result.skipped) - len(result.dropped)} (see /history).")
     traded = f"{fmt.money(result.traded_value)} {quote}"
     drift = f"{points(result.drift_before)} → {points(result.drift_after)}"
+    saving = maker_fmt.run_saving(result.orders, quote)
     lines += [
         "",
         f"Traded {esc(traded)}, fees {esc(fmt.money(result.fees))} {esc(quote)}.",
+        *([esc(saving)] if saving else []),
         f"Largest drift: {esc(drift)}.",
         f"{result.succeeded} of {fmt.plural(len(result.orders), 'order')} filled "
         f"in {result.duration_s:.1f} s.",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from bot import fmt
+from bot import fmt, maker_fmt
 from bot.telegram.markup import bullets, esc, table
 from bot.telegram.parse import EXAMPLE_TARGETS
 from bot.telegram.render import band_cell, points, signed
@@ -107,6 +107,8 @@ def stats(s: Stats) -> str:
         esc(money),
         f"Average drift before → after: {esc(drift)}",
     ]
+    if (saving := maker_fmt.stats_saving(s)) is not None:
+        lines.append(esc(saving))
     if s.volume_by_asset:
         rows = [["Asset", f"Traded {quote}"]]
         rows += [[a, fmt.money(v)] for a, v in sorted(s.volume_by_asset.items())]

@@ -42,6 +42,11 @@ class OrderOutcome:
     fee: Decimal
     status: OrderStatus  # filled, partial, rejected, unknown, ...
     reason: str = ""
+    # Maker-first (ORDER_TYPE=maker-first) only; None for a market order:
+    maker_share: Decimal | None = None  # share of the filled amount that traded as maker
+    slippage_bps: Decimal | None = None  # average price against the plan's mid, signed: + cost
+    taker_fee_equivalent: Decimal | None = None  # what the traded value pays at the taker fee
+    seconds: float | None = None  # from the first placement to the last answer
 
     @property
     def ok(self) -> bool:
@@ -136,6 +141,9 @@ class Stats:
     drift_series: tuple[tuple[datetime, Decimal, Decimal | None], ...] = field(default=())
     runs_by_trigger: Mapping[str, int] = field(default_factory=dict)  # manual, autopilot, ...
     ledger: LedgerFigures | None = None  # per month, and fees against value (positions)
+    # Maker-first totals (None until a maker-first order has filled):
+    maker_share: Decimal | None = None  # share of the maker-first traded value made as maker
+    fee_saved: Decimal | None = None  # taker fee on that value less the fees it paid
 
     @property
     def runs(self) -> int:

@@ -24,14 +24,16 @@ from typing import Any
 import structlog
 
 from core.app.api import ExecutionReport, Progress
-from core.app.lease import RECONCILE_LEASE, held_lease
+from core.app.lease import RECONCILE_LEASE, Lease, held_lease
+from core.app.maker_desk import MakerDesk
 from core.app.order_desk import OrderDesk
 from core.app.progress import Reporter
 from core.app.records import PlanRecord
 from core.app.repositories import Store
-from core.app.run import ExecutionDeps, Run
+from core.app.run import Desk, ExecutionDeps, Run
 from core.domain.codec import content_hash, plan_from_dict
 from core.domain.execution_rules import moved_prices
+from core.domain.maker_rules import OrderFlow
 from core.domain.models import MarketData, Plan
 from core.errors import ExecutionRefused
 
@@ -67,16 +69,7 @@ class Execution:
             self._refuse_during_cooldown(self.deps.clock())
             market = await self._check_prices(plan, record)
             run_id = self._claim_and_start(plan, record)
-            deps = self.deps
-            desk = OrderDesk(
-                deps.exchange,
-                self.store,
-                deps.clock,
-                self.plan_id,
-                self.mode,
-                lease,
-                sleep=deps.sleep,
-            )
+            desk = self._desk(plan, market, lease)
             return await Run(self.deps, self.reporter, desk, plan, run_id).execute(market)
 
     def _busy(self) -> ExecutionRefused:
@@ -88,6 +81,18 @@ class Execution:
             )
         return ExecutionRefused(
             "Another rebalance is running right now; wait for its report.", code="busy"
+        )
+
+    def _desk(self, plan: Plan, market: MarketData, lease: Lease) -> Desk:
+        """Market orders, or maker-first ones (ORDER_TYPE), through the same journal."""
+        deps = self.deps
+        if deps.settings.order_type is OrderFlow.MAKER_FIRST:
+            return MakerDesk(
+                deps.exchange, self.store, deps.clock, plan, self.plan_id, market,
+                deps.settings, lease, deps.sleep,
+            )  # fmt: skip
+        return OrderDesk(
+            deps.exchange, self.store, deps.clock, self.plan_id, self.mode, lease, sleep=deps.sleep
         )
 
     def _withdraw(self, error: ExecutionRefused) -> ExecutionRefused:

@@ -4,15 +4,18 @@ answers resolved by client order id (one query per round), never by sending agai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
 
 import structlog
 
 from core.app.api import OrderOutcome
 from core.app.ports import Exchange
-from core.app.records import FillRecord, JournalEntry
-from core.app.repositories import Store
+from core.app.records import FillRecord, JournalEntry, RunRecord
+from core.app.repositories import Store, UnitOfWork
 from core.domain.orders import OrderResult
 from core.domain.statuses import OrderStatus
 from core.errors import ExchangeError, TemporaryError
@@ -23,7 +26,28 @@ CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones
 Sleep = Callable[[float], Awaitable[None]]  # how a use case waits (tests pass FakeTime.sleep)
 
 
-def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:
+class ResultSink(Protocol):
+    """What recording an exchange's answer needs of the store."""
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...
+    def journal_update(
+        self,
+        client_order_id: str,
+        *,
+        status: OrderStatus,
+        exchange_order_id: str | None = None,
+        filled_amount: Decimal | None = None,
+        average_price: Decimal | None = None,
+        cost: Decimal | None = None,
+        fee: Decimal | None = None,
+        error: str | None = None,
+        now: datetime,
+    ) -> JournalEntry: ...
+    def record_fill(self, fill: FillRecord) -> bool: ...
+    def runs_by_id(self, run_ids: Iterable[int]) -> list[RunRecord]: ...
+
+
+def apply_result(store: ResultSink, cid: str, result: OrderResult, now: datetime) -> None:
     """Record what the exchange said of an order, and its fill.
 
     The exchange's reason replaces any earlier error: an order whose answer was lost and
@@ -36,13 +60,13 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
         uow.commit()
 
 
-def _trigger(store: Store, run_id: int | None) -> str:
+def _trigger(store: ResultSink, run_id: int | None) -> str:
     """What started the run an order belongs to ("" when it has none)."""
     runs = store.runs_by_id([run_id]) if run_id is not None else []
     return runs[0].trigger if runs else ""
 
 
-def _update(store: Store, cid: str, result: OrderResult, now: datetime) -> JournalEntry:
+def _update(store: ResultSink, cid: str, result: OrderResult, now: datetime) -> JournalEntry:
     return store.journal_update(
         cid,
         status=result.state,

@@ -6,9 +6,10 @@ call one method, render the result and reply; they never reach the exchange or t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -31,13 +32,14 @@ from core.app.api import (
 from core.app.autopilot import Autopilot
 from core.app.execution import Execution, cooldown_refusal
 from core.app.lease import RECONCILE_LEASE, LeaseTerms, held_lease
-from core.app.ports import Exchange
+from core.app.maker_ports import MakerStore
+from core.app.maker_recovery import reconcile_maker_orders
+from core.app.ports import MakerExchange
 from core.app.position_results import BasisResult, CsvRows, PositionsReport
 from core.app.positions import PositionTracker
 from core.app.reading import PlanReader, Reading
 from core.app.records import LeaseOwner, PlanRecord
 from core.app.recovery import finish_interrupted_runs, reconcile_orders
-from core.app.repositories import Store
 from core.app.run import ExecutionDeps
 from core.app.settings import AppSettings
 from core.domain.codec import content_hash, plan_to_dict
@@ -56,15 +58,18 @@ class Rebalancer:
     def __init__(
         self,
         settings: AppSettings,
-        exchange: Exchange,
-        store: Store,
+        exchange: MakerExchange,
+        store: MakerStore,
         clock: Callable[[], datetime],
         lease_terms: LeaseTerms | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.exchange = exchange
         self.store = store
         self.clock = clock
+        self.sleep = sleep  # how maker-first execution waits between polls (tests move a clock)
         self.lease_terms = lease_terms or LeaseTerms(
             owner=LeaseOwner("", 0, "", secrets.token_hex(8)),
             stale_seconds=settings.lease_stale_seconds,
@@ -138,7 +143,13 @@ class Rebalancer:
 
     def _deps(self) -> ExecutionDeps:
         return ExecutionDeps(
-            self.exchange, self.store, self.clock, self.settings, self.lease_terms, self.reader
+            self.exchange,
+            self.store,
+            self.clock,
+            self.settings,
+            self.lease_terms,
+            self.reader,
+            self.sleep,
         )
 
     def plan_owner(self, plan_id: str) -> str | None:
@@ -169,6 +180,9 @@ class Rebalancer:
             if lease is None:
                 return ()
             outcomes = await reconcile_orders(self.exchange, self.store, self.clock, self.mode)
+            outcomes = await reconcile_maker_orders(  # resting maker-first orders: cancelled
+                self.exchange, self.store, self.clock, self.mode, lease, outcomes
+            )
             finish_interrupted_runs(self.store, self.clock(), self.mode)
             return tuple(outcomes)
 
@@ -201,7 +215,11 @@ class Rebalancer:
     def stats(self) -> Stats:
         """Over the runs of the current mode only (paper runs never count as live ones)."""
         found = admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
-        return replace(found, ledger=self.tracker.figures())
+        stats = replace(found, ledger=self.tracker.figures())
+        maker = self.store.maker_totals(self.mode)  # maker-first orders: the fee saved
+        if maker.filled_value <= 0:
+            return stats
+        return replace(stats, maker_share=maker.maker_share, fee_saved=maker.fee_saved)
 
     def history(self, n: int = 10) -> tuple[RunSummary, ...]:
         """The last `n` runs of the current mode, newest first."""

@@ -13,14 +13,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 import structlog
 
 from core.app.api import ExecutionReport, OrderOutcome
 from core.app.journal import Sleep
 from core.app.lease import LeaseTerms
-from core.app.order_desk import OrderDesk, local_write
-from core.app.ports import Exchange
+from core.app.maker_ports import MakerStore
+from core.app.order_desk import local_write
+from core.app.ports import MakerExchange
 from core.app.progress import Reporter
 from core.app.reading import PlanReader
 from core.app.repositories import Store
@@ -52,13 +54,27 @@ log = structlog.get_logger(__name__)
 class ExecutionDeps:
     """What an execution needs, and nothing more."""
 
-    exchange: Exchange
-    store: Store
+    exchange: MakerExchange
+    store: MakerStore
     clock: Callable[[], datetime]
     settings: AppSettings
     lease: LeaseTerms
     reader: PlanReader
-    sleep: Sleep = asyncio.sleep  # between journal write attempts and order lookups
+    sleep: Sleep = asyncio.sleep  # between journal writes, order lookups and maker-first polls
+
+
+class Desk(Protocol):
+    """Sends a wave of orders and says how each ended: `OrderDesk` (market orders) or
+    `MakerDesk` (ORDER_TYPE=maker-first)."""
+
+    plan_id: str
+    run_id: int | None
+
+    @property
+    def storage_failed(self) -> bool: ...
+    def halt(self, reason: str) -> None: ...
+    def outcomes(self) -> list[OrderOutcome]: ...
+    async def send_and_confirm(self, orders: Sequence[PlannedOrder]) -> list[OrderOutcome]: ...
 
 
 class Run:
@@ -66,7 +82,7 @@ class Run:
         self,
         deps: ExecutionDeps,
         reporter: Reporter,
-        desk: OrderDesk,
+        desk: Desk,
         plan: Plan,
         run_id: int,
     ) -> None:

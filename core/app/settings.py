@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.domain.autopilot import AutopilotMode, Caps
+from core.domain.maker_rules import OrderFlow
 from core.domain.models import PlanSettings
 
 
@@ -27,6 +28,9 @@ class AppSettings:
     price_tolerance_pct: Decimal = Decimal(1)
     lease_stale_seconds: int = 300  # a lease not refreshed for this long belonged to a dead process
     autopilot: AutopilotSettings = AutopilotSettings()
+    order_type: OrderFlow = OrderFlow.MARKET  # ORDER_TYPE
+    maker_timeout_seconds: int = 60  # MAKER_TIMEOUT_SECONDS
+    max_slippage_pct: Decimal = Decimal("0.5")  # MAX_SLIPPAGE_PCT
 
     @property
     def quote(self) -> str:

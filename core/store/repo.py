@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from core.store.repo_journal import JournalStore
 from core.store.repo_lease import LeaseStore
+from core.store.repo_maker import MakerStore
 from core.store.repo_paper import PaperStore
 from core.store.repo_plans import PlanStore
 from core.store.repo_positions import PositionStore
@@ -21,10 +22,17 @@ __all__ = ["Store"]
 
 
 class Store(
-    SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperStore, PositionStore
+    SettingsStore,
+    PlanStore,
+    LeaseStore,
+    JournalStore,
+    RunStore,
+    PaperStore,
+    PositionStore,
+    MakerStore,
 ):
     """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs,
-    lot adjustments and value samples.
+    lot adjustments and value samples, maker-first orders and their amends and cancels.
 
     Build with `Store(make_engine(url))` after `upgrade(url)`; `close()` when done.
     Implements `core.app.ports.PaperBook`.

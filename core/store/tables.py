@@ -133,6 +133,13 @@ class JournalRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
     updated_at: datetime = Field(sa_type=UtcDateTime)
     mode: str | None = Field(default=None, sa_type=MODE)  # None: from before revision 0003
+    # Maker-first (revision 0006): the planned order this exchange order works, and its kind.
+    maker_order_id: str | None = Field(default=None, sa_type=ORDER_ID, index=True)
+    order_type: str = Field(
+        default="market", sa_type=STATUS, sa_column_kwargs={"server_default": "market"}
+    )
+    limit_price: Decimal | None = Field(default=None, sa_type=DecimalText)  # None: market
+    post_only: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class FillRow(SQLModel, table=True):
@@ -232,3 +239,39 @@ class ValueSampleRow(SQLModel, table=True):
     taken_at: datetime = Field(sa_type=UtcDateTime, index=True)
     total: Decimal = Field(sa_type=DecimalText)
     values_json: str = Field(sa_type=Text)  # {"BTC": "20000", ...}: exact decimal strings
+
+
+class MakerOrderRow(SQLModel, table=True):
+    """One planned order worked maker-first: post-only legs, amends, then an IOC fallback.
+    Its legs are journal rows naming it (`JournalRow.maker_order_id`)."""
+
+    __tablename__ = "maker_orders"
+
+    id: str = Field(sa_type=ORDER_ID, primary_key=True)
+    plan_id: str = Field(sa_type=PLAN_ID, foreign_key="plans.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="runs.id", index=True)
+    symbol: str = Field(sa_type=SYMBOL)
+    side: str = Field(sa_type=STATUS)
+    amount: Decimal = Field(sa_type=DecimalText)  # as planned, base units
+    plan_mid: Decimal = Field(sa_type=DecimalText)  # the mid the plan valued it at
+    taker_fee: Decimal = Field(sa_type=DecimalText)  # the pair's taker fee, a fraction
+    started_at: datetime = Field(sa_type=UtcDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # None: working
+    note: str = Field(default="", sa_type=Text)
+    mode: str = Field(sa_type=MODE)
+
+
+class OrderChangeRow(SQLModel, table=True):
+    """An amend or cancel of a journaled order: written before it is sent, then updated."""
+
+    __tablename__ = "order_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_order_id: str = Field(sa_type=ORDER_ID, index=True)
+    kind: str = Field(sa_type=STATUS)  # "amend" or "cancel"
+    limit_price: Decimal | None = Field(default=None, sa_type=DecimalText)
+    amount: Decimal | None = Field(default=None, sa_type=DecimalText)
+    status: str = Field(sa_type=STATUS)  # intent, sent, done, rejected, unknown
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    updated_at: datetime = Field(sa_type=UtcDateTime)

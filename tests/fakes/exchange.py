@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from core.domain.models import Balances, MarketData, Quote, Side
-from core.domain.orders import OrderRequest, OrderResult
+from core.domain.orders import AmendResult, OrderAmend, OrderRequest, OrderResult
 from core.domain.statuses import OrderStatus
 from core.errors import (
     ExchangeError,
@@ -27,6 +27,7 @@ from core.errors import (
     InsufficientFunds,
     OrderOutcomeUnknown,
     RateLimited,
+    UnknownOrder,
 )
 from tests.fakes.processes import ProcessDied
 
@@ -145,6 +146,26 @@ class FakeExchange:
         self._called("fetch_orders", tuple(exchange_ids))
         wanted = set(exchange_ids)
         return {r.exchange_id: r for r in self.booked.values() if r.exchange_id in wanted}
+
+    async def touch(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        self._called("touch")
+        by_symbol = {q.symbol: q for q in self.market.quotes.values()}
+        return {s: by_symbol[s] for s in symbols if s in by_symbol}
+
+    async def amend_order(self, amend: OrderAmend) -> AmendResult:
+        """Every order here fills at once: none is ever open to amend."""
+        self._called("amend_order")
+        raise UnknownOrder("no open order has this id", reason="EOrder:Unknown order")
+
+    async def cancel_order(
+        self, *, exchange_id: str | None = None, client_id: str | None = None
+    ) -> OrderResult:
+        """An order already closed is returned as it is, as Kraken's is."""
+        self._called("cancel_order")
+        for result in self.booked.values():
+            if client_id in (None, result.client_id) and exchange_id in (None, result.exchange_id):
+                return result
+        raise UnknownOrder("no order has this id", reason="EOrder:Unknown order")
 
     async def close(self) -> None:
         self.closed = True

@@ -9,8 +9,8 @@ store uses the database's clock), `faults.fail(...)` scripts a failing database,
 
 from __future__ import annotations
 
-from tests.fakes.store_journal import FakeJournal
 from tests.fakes.store_lease import FakeLeases
+from tests.fakes.store_maker import FakeMakerBook
 from tests.fakes.store_plans import FakePlans
 from tests.fakes.store_positions import FakePositionBook
 from tests.fakes.store_runs import FakeRuns
@@ -19,8 +19,11 @@ from tests.fakes.store_settings import FakeOwnerSettings
 __all__ = ["FakeStore"]
 
 
-class FakeStore(FakePlans, FakeLeases, FakeJournal, FakeRuns, FakeOwnerSettings, FakePositionBook):
-    """Plans, the lease, the journal and fills, runs, targets, locks and preferences.
+class FakeStore(
+    FakePlans, FakeLeases, FakeMakerBook, FakeRuns, FakeOwnerSettings, FakePositionBook
+):
+    """Plans, the lease, the journal and fills (maker-first legs too), runs, targets, locks,
+    preferences, lot adjustments and value samples.
 
     Build with `FakeStore(clock)`: the clock times the lease (a FakeClock, moved by hand);
     `FakeStore(clock, old.committed)` is a restart on what `old` had committed.

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from core.app.api import LockInfo
+from core.app.maker_ports import ChangeKind, ChangeStatus, MakerOrderRecord
 from core.app.records import (
     TRADING_MODES,
     FillRecord,
@@ -55,6 +56,9 @@ class State:
     last_run_id: int = 0
     adjustments: list[Adjustment] = field(default_factory=list)  # recorded order
     samples: list[tuple[str, str, ValueSample]] = field(default_factory=list)  # mode, quote
+    makers: dict[str, MakerOrderRecord] = field(default_factory=dict)
+    legs: dict[str, tuple[bool, Decimal | None, str]] = field(default_factory=dict)  # by cid
+    changes: list[tuple[str, ChangeKind, ChangeStatus, str | None]] = field(default_factory=list)
 
     def copy(self) -> State:
         return State(
@@ -71,6 +75,9 @@ class State:
             self.last_run_id,
             list(self.adjustments),
             list(self.samples),
+            dict(self.makers),
+            dict(self.legs),
+            list(self.changes),
         )
 
 

@@ -53,6 +53,8 @@ TABLES = {
     "kv",
     "lot_adjustments",
     "value_samples",
+    "maker_orders",  # 0006
+    "order_changes",  # 0006
 }
 
 

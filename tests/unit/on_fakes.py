@@ -14,11 +14,11 @@ from typing import Any
 from core.app.api import ExecutionReport
 from core.app.execution import Execution
 from core.app.lease import LeaseTerms
-from core.app.ports import Exchange
+from core.app.maker_ports import MakerStore
+from core.app.ports import MakerExchange
 from core.app.reading import PlanReader
 from core.app.rebalancer import Rebalancer
 from core.app.records import JournalEntry, LeaseOwner, PlanRecord
-from core.app.repositories import Store
 from core.app.run import ExecutionDeps
 from core.app.settings import AppSettings
 from core.domain.models import PlanSettings
@@ -60,8 +60,8 @@ class Trader:
         self.terms = LeaseTerms(
             self.process, self.settings.lease_stale_seconds, self.processes.is_dead
         )
-        exchange: Exchange = self.exchange  # mypy checks the fakes against the ports
-        store: Store = self.store
+        exchange: MakerExchange = self.exchange  # mypy checks the fakes against the ports
+        store: MakerStore = self.store
         self.app = Rebalancer(self.settings, exchange, store, self.clock, self.terms)
 
     def restart(self, **settings: Any) -> None:
