@@ -55,8 +55,16 @@ _EXAMPLES: Mapping[str, str] = {
     "target_weights": _DEFAULT_WEIGHTS,
     "rebalance_to": "band-edge (or target, halfway, 50%)",
     "drift_band_relative_pct": "25 (with DRIFT_BAND_PCT=5: the 5/25 rule)",
+    "api_token_read": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
+    "api_token_trade": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
+    "api_host": "127.0.0.1",
+    "api_port": "8080",
 }
-SECRET_FIELDS = frozenset({"kraken_api_key", "kraken_api_secret", "telegram_bot_token"})
+API_TOKEN_FIELDS = ("api_token_read", "api_token_trade")
+API_TOKEN_MIN_LENGTH = 24
+SECRET_FIELDS = frozenset(
+    {"kraken_api_key", "kraken_api_secret", "telegram_bot_token", *API_TOKEN_FIELDS}
+)
 
 
 class _FieldProblem(ValueError):
@@ -110,10 +118,18 @@ def _is_base64(text: str) -> bool:
     return True
 
 
+def _is_api_token(text: str) -> bool:
+    return len(text) >= API_TOKEN_MIN_LENGTH and _NO_SPACE.fullmatch(text) is not None
+
+
 _SECRET_CHECKS: Mapping[str, tuple[Callable[[str], object], str]] = {
     "kraken_api_key": (_NO_SPACE.fullmatch, "contains spaces; copy Kraken's API key exactly"),
     "kraken_api_secret": (_is_base64, "is not base64; copy Kraken's private key exactly"),
     "telegram_bot_token": (_BOT_TOKEN.fullmatch, "is not a bot token like 123456:ABC-DEF"),
+    **{
+        name: (_is_api_token, f"must be at least {API_TOKEN_MIN_LENGTH} characters, no spaces")
+        for name in API_TOKEN_FIELDS
+    },
 }
 
 
@@ -153,6 +169,11 @@ class Settings(BaseSettings):
     alert_interval_minutes: int = Field(default=60, gt=0)
     paper_market_data: Literal["auto", "snapshot"] = "auto"
     lease_stale_seconds: int = Field(default=300, gt=0)
+    # --- HTTP API (bot/http): served when at least one token is set -------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_token_read: SecretStr | None = None
+    api_token_trade: SecretStr | None = None
 
     @field_validator("trading_mode", "kraken_tier", "log_format", mode="before")
     @classmethod
@@ -208,9 +229,29 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def api_enabled(self) -> bool:
+        """The HTTP API is served when at least one of its tokens is set."""
+        return self.api_token_read is not None or self.api_token_trade is not None
+
+    @model_validator(mode="after")
+    def _distinct_api_tokens(self) -> Self:
+        read, trade = self.api_token_read, self.api_token_trade
+        if read is not None and trade is not None and read == trade:
+            raise _FieldProblem(
+                "api_token_read", "must differ from API_TOKEN_TRADE (a read token cannot trade)"
+            )
+        return self
+
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings that are set, to hand to `configure_logging(secrets=...)`."""
-        secrets = (self.kraken_api_key, self.kraken_api_secret, self.telegram_bot_token)
+        secrets = (
+            self.kraken_api_key,
+            self.kraken_api_secret,
+            self.telegram_bot_token,
+            self.api_token_read,
+            self.api_token_trade,
+        )
         found = [s.get_secret_value() for s in secrets if s is not None]
         password = urlsplit(self.database_url).password  # postgresql://user:PASSWORD@host/db
         return tuple(found + ([password] if password else []))

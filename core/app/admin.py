@@ -67,6 +67,7 @@ def run_summary(run: RunRecord) -> RunSummary:
         fees=run.fees,
         duration_s=run.duration_s,
         orders=tuple(outcome(e) for e in run.orders),
+        trigger=run.trigger,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from core.app.meter import ExchangeCalls
 from core.domain.models import ZERO, Plan, Side, SkippedOrder
 from core.domain.statuses import OrderStatus, RunOutcome
 
@@ -115,6 +116,7 @@ class RunSummary:
     fees: Decimal
     duration_s: float
     orders: tuple[OrderOutcome, ...] = ()
+    trigger: str = "manual"  # what started it: manual (a Confirm press, the CLI, the API)
 
 
 @dataclass(frozen=True)
@@ -177,3 +179,8 @@ class Api(Protocol):
     def alerts_enabled(self, user_id: str) -> bool: ...
     def set_alerts(self, user_id: str, enabled: bool) -> None: ...
     def heartbeat(self) -> None: ...
+    # --- read by the HTTP API (bot/http) ---------------------------------------------
+    def plan_hash(self, plan_id: str) -> str | None: ...
+    def run(self, run_id: int) -> RunSummary | None: ...
+    def last_heartbeat(self) -> datetime | None: ...
+    def exchange_calls(self) -> ExchangeCalls: ...

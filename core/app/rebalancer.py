@@ -27,6 +27,7 @@ from core.app.api import (
 )
 from core.app.execution import Execution, cooldown_refusal
 from core.app.lease import LeaseTerms, held_lease
+from core.app.meter import CallMeter, ExchangeCalls
 from core.app.ports import Exchange
 from core.app.reading import PlanReader
 from core.app.records import LeaseOwner, PlanRecord
@@ -54,6 +55,8 @@ class Rebalancer:
         store: Store,
         clock: Callable[[], datetime],
         lease_terms: LeaseTerms | None = None,
+        *,
+        meter: CallMeter | None = None,
     ) -> None:
         self.settings = settings
         self.exchange = exchange
@@ -64,6 +67,7 @@ class Rebalancer:
             stale_seconds=settings.lease_stale_seconds,
         )
         self.reader = PlanReader(exchange, store, settings, clock)
+        self.meter = meter or CallMeter()
 
     @property
     def mode(self) -> str:
@@ -209,6 +213,26 @@ class Rebalancer:
         """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
+
+    # --- Read by the HTTP API --------------------------------------------------------------
+    def plan_hash(self, plan_id: str) -> str | None:
+        """The content hash `plan_id` was stored with (None if there is no such plan)."""
+        record = self.store.get_plan(plan_id)
+        return None if record is None else record.content_hash
+
+    def run(self, run_id: int) -> RunSummary | None:
+        """One run of the current mode with its orders; None if there is none."""
+        found = [r for r in self.store.runs_by_id([run_id]) if r.mode == self.mode]
+        return admin.run_summary(found[0]) if found else None
+
+    def last_heartbeat(self) -> datetime | None:
+        """When the running bot last recorded that it is alive (reads the database)."""
+        beat = self.store.kv_get(HEARTBEAT_KEY)
+        return None if beat is None else datetime.fromisoformat(beat)
+
+    def exchange_calls(self) -> ExchangeCalls:
+        """Requests this process sent the exchange, and its errors by kind."""
+        return self.meter.snapshot()
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:
