@@ -171,7 +171,7 @@ class Settings(BaseSettings):
     lease_stale_seconds: int = Field(default=300, gt=0)
     # --- HTTP API (bot/http): served when at least one token is set -------------------
     api_host: str = "127.0.0.1"
-    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     api_token_read: SecretStr | None = None
     api_token_trade: SecretStr | None = None
 
