@@ -31,7 +31,7 @@ from telegram.request import BaseRequest
 
 from bot.telegram import auth, callbacks, failures, handlers, jobs
 from bot.telegram.runner import EXIT_CONFIG, serve
-from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade
+from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade, SideServer
 from bot.telegram.transport import RetryingSender
 from core.bootstrap import open_rebalancer
 from core.config import Settings
@@ -145,6 +145,7 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         drift_band_pct=settings.drift_band_pct,
     )
     data.opener = lambda: opener(settings)
+    data.side_server = _http_api(settings)
     data.menu = tuple((c.name, c.description) for c in COMMANDS)
     for handler, group in handler_list():
         app.add_handler(handler, group=group)
@@ -154,6 +155,15 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
     interval = data.config.alert_interval_s
     app.job_queue.run_repeating(jobs.drift_job, interval=interval, first=first_s, name="drift")
     app.job_queue.run_repeating(jobs.heartbeat_job, interval=60, first=0, name="heartbeat")
+
+
+def _http_api(settings: Settings) -> SideServer | None:
+    """The HTTP API in the bot's own event loop, when API_TOKEN_READ or _TRADE is set."""
+    if not settings.api_enabled:
+        return None
+    from bot.http.server import serving  # noqa: PLC0415 - the web stack loads only when on
+
+    return lambda facade: serving(settings, facade)
 
 
 def _schedule_reconciliation(app: BotApp, every_s: float) -> None:
@@ -172,6 +182,9 @@ async def open_resources(app: BotApp) -> None:
         raise RuntimeError("no facade opener: build the bot with build_application")
     data.facade = await data.stack.enter_async_context(data.opener())
     data.charts = data.stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="charts"))
+    jobs.beat(data.facade)  # the first beat now: a job due during post_init may be skipped
+    if data.side_server is not None:  # closed before the facade (the stack unwinds in reverse)
+        await data.stack.enter_async_context(data.side_server(lambda: data.facade))
     if not data.config.allowed_users:
         log.warning("TELEGRAM_ALLOWED_USERS is empty: nobody may use this bot")
     await _set_menu(app)

@@ -53,8 +53,12 @@ async def reconcile_job(context: Context) -> None:
 
 async def heartbeat_job(context: Context) -> None:
     """Record that the bot is alive, for `rebalance-bot healthcheck` (the Docker HEALTHCHECK)."""
+    beat(context.bot_data.facade)
+
+
+def beat(facade: Facade) -> None:
     try:
-        context.bot_data.facade.heartbeat()
+        facade.heartbeat()
     except RebalanceError as e:
         log.warning("heartbeat not recorded", error=str(e))
 

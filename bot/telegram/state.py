@@ -22,6 +22,8 @@ Facade = Api  # the contract every front end types against (core.app.api)
 
 
 FacadeOpener = Callable[[], AbstractAsyncContextManager[Facade]]
+# Served beside the bot in its event loop (the HTTP API, bot/http), given the opened facade.
+SideServer = Callable[[Callable[[], Facade]], AbstractAsyncContextManager[object]]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class BotData:
         self.opener: FacadeOpener | None = None
         self.claims: set[str] = set()  # plan ids a button press is handling or has handled
         self.menu: tuple[tuple[str, str], ...] = ()  # (command, description) for /help
+        self.side_server: SideServer | None = None  # the HTTP API when API tokens are set
         self._config: BotConfig | None = None
         self._facade: Facade | None = None
         self._charts: Executor | None = None
