@@ -190,7 +190,11 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         )
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     sub.add_parser("serve", help="serve the HTTP API alone (API_HOST:API_PORT), no Telegram")
-    sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
+    sub.add_parser(
+        "healthcheck",
+        help="exit 0 when the database answers and the bot is alive (asks /healthz when the "
+        "HTTP API is on)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -236,6 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.http.server import serve  # noqa: PLC0415 - the web stack loads only for `serve`
 
         return asyncio.run(serve(settings))
+    if args.command == "healthcheck" and settings.api_enabled:
+        from bot.http.probe import probe  # noqa: PLC0415 - asks the running API's /healthz
+
+        return probe(settings)
     if args.command == "healthcheck":
         return healthcheck(settings)
     try:

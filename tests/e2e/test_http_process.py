@@ -188,3 +188,20 @@ async def test_the_cli_json_is_the_body_the_endpoint_returns(tmp_path: Path) -> 
             printed.pop("checked_at", None)
 
             assert printed == served, argv
+
+
+async def healthcheck(env: dict[str, str]) -> int | None:
+    process = await asyncio.create_subprocess_exec(
+        CLI, "healthcheck", env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+    return await asyncio.wait_for(process.wait(), 60)
+
+
+async def test_the_healthcheck_asks_healthz_when_the_api_is_on(tmp_path: Path) -> None:
+    port = free_port()
+    env = api_env(paper_env(tmp_path), port)
+    async with started("serve", env, port, tmp_path / "serve.log"):
+        while_up = await healthcheck(env)
+    after = await healthcheck(env)
+
+    assert (while_up, after) == (0, 1)
