@@ -58,12 +58,21 @@ _EXAMPLES: Mapping[str, str] = {
     "api_token_read": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
     "api_token_trade": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
     "api_host": "127.0.0.1",
+    "telegram_webhook_url": "https://bot.example.com/telegram (behind your TLS proxy)",
+    "telegram_webhook_secret": "<16-256 of A-Z a-z 0-9 _ -, e.g. from: openssl rand -hex 32>",
     "api_port": "8080",
 }
 API_TOKEN_FIELDS = ("api_token_read", "api_token_trade")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 API_TOKEN_MIN_LENGTH = 24
 SECRET_FIELDS = frozenset(
-    {"kraken_api_key", "kraken_api_secret", "telegram_bot_token", *API_TOKEN_FIELDS}
+    {
+        "kraken_api_key",
+        "kraken_api_secret",
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        *API_TOKEN_FIELDS,
+    }
 )
 
 
@@ -126,6 +135,10 @@ _SECRET_CHECKS: Mapping[str, tuple[Callable[[str], object], str]] = {
     "kraken_api_key": (_NO_SPACE.fullmatch, "contains spaces; copy Kraken's API key exactly"),
     "kraken_api_secret": (_is_base64, "is not base64; copy Kraken's private key exactly"),
     "telegram_bot_token": (_BOT_TOKEN.fullmatch, "is not a bot token like 123456:ABC-DEF"),
+    "telegram_webhook_secret": (
+        _WEBHOOK_SECRET.fullmatch,
+        "must be 16-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's secret_token)",
+    ),
     **{
         name: (_is_api_token, f"must be at least {API_TOKEN_MIN_LENGTH} characters, no spaces")
         for name in API_TOKEN_FIELDS
@@ -174,6 +187,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     api_token_read: SecretStr | None = None
     api_token_trade: SecretStr | None = None
+    # --- Telegram webhook mode (served on the API's host and port) -------------------
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
 
     @field_validator("trading_mode", "kraken_tier", "log_format", mode="before")
     @classmethod
@@ -234,6 +250,32 @@ class Settings(BaseSettings):
         """The HTTP API is served when at least one of its tokens is set."""
         return self.api_token_read is not None or self.api_token_trade is not None
 
+    @field_validator("telegram_webhook_url", mode="before")
+    @classmethod
+    def _check_webhook_url(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.netloc:
+            raise ValueError(f"'{value}' is not an https URL (Telegram posts only to https)")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Self:
+        if self.telegram_webhook_url is not None and self.telegram_webhook_secret is None:
+            raise _FieldProblem(
+                "telegram_webhook_secret",
+                "is required with TELEGRAM_WEBHOOK_URL (Telegram sends it with every update)",
+            )
+        return self
+
+    @property
+    def webhook_path(self) -> str | None:
+        """The path the webhook's updates arrive on (TELEGRAM_WEBHOOK_URL's, or /telegram)."""
+        if self.telegram_webhook_url is None:
+            return None
+        return urlsplit(self.telegram_webhook_url).path.rstrip("/") or "/telegram"
+
     @model_validator(mode="after")
     def _distinct_api_tokens(self) -> Self:
         read, trade = self.api_token_read, self.api_token_trade
@@ -251,6 +293,7 @@ class Settings(BaseSettings):
             self.telegram_bot_token,
             self.api_token_read,
             self.api_token_trade,
+            self.telegram_webhook_secret,
         )
         found = [s.get_secret_value() for s in secrets if s is not None]
         password = urlsplit(self.database_url).password  # postgresql://user:PASSWORD@host/db

@@ -3,9 +3,9 @@ errors in one shape. `create_app(state)` builds it; bot/http/server.py serves it
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,9 +20,13 @@ PUBLIC_PATHS = frozenset({"/healthz", OPENAPI_URL, DOCS_URL})
 Next = Callable[[Request], Awaitable[Response]]
 
 
-def create_app(state: HttpState, public_paths: frozenset[str] = frozenset()) -> FastAPI:
-    """The API over `state`; `public_paths` adds paths the gate lets through (a webhook
-    that authenticates itself)."""
+def create_app(
+    state: HttpState,
+    public_paths: frozenset[str] = frozenset(),
+    routers: Iterable[APIRouter] = (),
+) -> FastAPI:
+    """The API over `state`; `routers` adds routes served beside it (the Telegram webhook)
+    and `public_paths` the paths the token gate lets through (they authenticate themselves)."""
     app = FastAPI(
         title="rebalance-bot",
         summary="Check, preview and rebalance a Kraken portfolio; a plan executes once.",
@@ -47,6 +51,6 @@ def create_app(state: HttpState, public_paths: frozenset[str] = frozenset()) -> 
     app.add_exception_handler(RebalanceError, errors.on_core_error)
     app.add_exception_handler(RequestValidationError, errors.on_bad_request)
     app.add_exception_handler(StarletteHTTPException, errors.on_http_error)
-    for router in (health.router, routes.router, compat.router):
+    for router in (health.router, routes.router, compat.router, *routers):
         app.include_router(router)
     return app
