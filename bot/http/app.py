@@ -51,6 +51,7 @@ def create_app(
     app.add_exception_handler(RebalanceError, errors.on_core_error)
     app.add_exception_handler(RequestValidationError, errors.on_bad_request)
     app.add_exception_handler(StarletteHTTPException, errors.on_http_error)
+    app.add_exception_handler(Exception, errors.on_unexpected)
     for router in (health.router, routes.router, compat.router, *routers):
         app.include_router(router)
     return app

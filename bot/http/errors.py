@@ -62,6 +62,7 @@ STATUS_BY_CODE: Final[Mapping[str, int]] = {
     "exchange_error": 502,
     "exchange_unavailable": 503,
     "storage_error": 503,
+    "internal": 500,
 }
 DEFAULT_REFUSAL = 409  # an ExecutionRefused code this table does not know yet
 DEFAULT_INPUT = 422  # an InputError code this table does not know yet
@@ -123,6 +124,13 @@ async def on_core_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RebalanceError)
     code, status = core_error(exc)
     return error_response(code, str(exc), status=status)
+
+
+async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback by the server; the caller gets the shape, no details."""
+    return error_response(
+        "internal", f"unexpected error ({type(exc).__name__}); see the log", status=500
+    )
 
 
 async def on_bad_request(_: Request, exc: Exception) -> JSONResponse:
