@@ -192,8 +192,8 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.add_parser("serve", help="serve the HTTP API alone (API_HOST:API_PORT), no Telegram")
     sub.add_parser(
         "healthcheck",
-        help="exit 0 when the database answers and the bot is alive (asks /healthz when the "
-        "HTTP API is on)",
+        help="exit 0 when the database answers and the bot is alive (with the HTTP API on, "
+        "asks its health endpoint)",
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -49,29 +50,48 @@ class ApiServer:
         )
         self.server = _InLoopServer(config)
         self.task: asyncio.Task[None] | None = None
+        self.socket: socket.socket | None = None
 
     @property
     def port(self) -> int:
-        """The bound port (useful with port 0)."""
-        sockets = self.server.servers[0].sockets if self.server.servers else []
-        return int(sockets[0].getsockname()[1]) if sockets else self.server.config.port
+        """The bound port (useful with API_PORT=0)."""
+        return int(self.socket.getsockname()[1]) if self.socket else self.server.config.port
 
     async def start(self) -> None:
-        self.task = asyncio.create_task(self.server.serve(), name="http-api")
+        """Bind (a refusal is one clear RebalanceError), then serve as a task of this loop."""
+        self.socket = self._bind()
+        self.task = asyncio.create_task(self.server.serve([self.socket]), name="http-api")
         while not self.server.started:
-            if self.task.done():  # it could not bind: uvicorn logged why
-                await self.task
-                raise RebalanceError(f"the HTTP API could not listen on port {self.port}")
+            if self.task.done():
+                self.task.result()  # what stopped it, raised here
+                raise RebalanceError("the HTTP API stopped while starting")
             await asyncio.sleep(0.01)
         log.info("http api listening", host=self.server.config.host, port=self.port)
+
+    def _bind(self) -> socket.socket:
+        host, port = self.server.config.host, self.server.config.port
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as e:
+            sock.close()
+            raise RebalanceError(
+                f"the HTTP API cannot listen on {host}:{port} ({e.strerror}): "
+                "set API_HOST and API_PORT to a free address"
+            ) from None
+        sock.setblocking(False)
+        return sock
 
     async def stop(self) -> None:
         if self.task is None:
             return
         self.server.should_exit = True
-        with contextlib.suppress(SystemExit):
-            await self.task
+        await self.task
         self.task = None
+        if self.socket is not None:
+            self.socket.close()
 
 
 def http_state(
@@ -117,9 +137,13 @@ async def serve(settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with open_rebalancer(settings) as facade, serving(settings, lambda: facade):
-        beat = asyncio.create_task(_beat(facade))
-        await stop.wait()
-        beat.cancel()
+    try:
+        async with open_rebalancer(settings) as facade, serving(settings, lambda: facade):
+            beat = asyncio.create_task(_beat(facade))
+            await stop.wait()
+            beat.cancel()
+    except RebalanceError as e:
+        log.error("could not serve the HTTP API", error=str(e))
+        return EXIT_FAILURE
     log.info("http api stopped")
     return EXIT_OK

@@ -57,10 +57,11 @@ async def heartbeat_job(context: Context) -> None:
 
 
 def beat(facade: Facade) -> None:
+    """Record the heartbeat; a failure is logged and never stops the bot (or its start)."""
     try:
         facade.heartbeat()
-    except RebalanceError as e:
-        log.warning("heartbeat not recorded", error=str(e))
+    except Exception as e:
+        log.warning("heartbeat not recorded", error_type=type(e).__name__, error=str(e))
 
 
 def subscribers(data: BotData) -> list[int]:

@@ -205,3 +205,17 @@ async def test_the_healthcheck_asks_healthz_when_the_api_is_on(tmp_path: Path) -
     after = await healthcheck(env)
 
     assert (while_up, after) == (0, 1)
+
+
+async def test_serve_on_a_port_in_use_exits_1_naming_the_setting(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = api_env(paper_env(tmp_path), int(taken.getsockname()[1]))
+        process = await asyncio.create_subprocess_exec(
+            CLI, "serve", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+
+    assert process.returncode == 1
+    assert b"API_PORT" in err
