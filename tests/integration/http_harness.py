@@ -25,10 +25,11 @@ READ = {"Authorization": f"Bearer {READ_TOKEN}"}
 TRADE = {"Authorization": f"Bearer {TRADE_TOKEN}"}
 
 
-def api_settings(db_path: Path, kraken: FakeKraken | None, **changes: Any) -> Settings:
+def api_settings(db: Path | str, kraken: FakeKraken | None, **changes: Any) -> Settings:
+    """`db`: a SQLite file, or a database URL (e.g. the `db_url` fixture's, either engine)."""
     values: dict[str, Any] = {
         "_env_file": None,
-        "database_url": f"sqlite:///{db_path}",
+        "database_url": db if isinstance(db, str) else f"sqlite:///{db}",
         "rebalance_cooldown_minutes": 0,
         "log_format": "console",
         "api_host": "127.0.0.1",

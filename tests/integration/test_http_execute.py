@@ -74,18 +74,21 @@ async def test_a_plan_executed_twice_in_sequence_places_its_orders_once(
     assert kraken.count("AddOrder") == len(kraken.orders) == 4
 
 
+@pytest.mark.both_engines
 async def test_two_concurrent_executes_of_one_plan_make_one_execution(
-    api: Served, kraken: FakeKraken
+    db_url: str, kraken: FakeKraken
 ) -> None:
     kraken.latency = 0.05  # the first execution lasts long enough for the second to meet it
-    plan = await api.plan()
-    answers = await asyncio.gather(api.execute(plan), api.execute(plan))
+    async with served(api_settings(db_url, kraken)) as api:
+        plan = await api.plan()
+        answers = await asyncio.gather(api.execute(plan), api.execute(plan))
+        runs = (await api.client.get("/api/v1/runs", headers=READ)).json()["runs"]
 
     assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
     refused = next(a for a in answers if a.status_code == 409)
     assert refused.json()["error"]["code"] in {"busy", "already_used"}
     assert kraken.count("AddOrder") == len(kraken.orders) == 4
-    assert len((await api.client.get("/api/v1/runs", headers=READ)).json()["runs"]) == 1
+    assert len(runs) == 1
 
 
 async def test_a_wrong_plan_hash_is_422_and_places_nothing(api: Served, kraken: FakeKraken) -> None:
