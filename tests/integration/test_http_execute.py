@@ -199,3 +199,28 @@ async def test_an_unreachable_exchange_is_503_and_places_nothing(
     assert answer.status_code in (502, 503), answer.text
     assert answer.json()["error"]["code"] in {"exchange_unavailable", "exchange_error"}
     assert kraken.orders == []
+
+
+async def test_prices_that_moved_since_the_plan_are_409_prices_moved(
+    api: Served, kraken: FakeKraken
+) -> None:
+    plan = await api.plan()
+    kraken.set_price("BTC/EUR", 44_000)  # 10 % up; the tolerance is 1 %
+
+    answer = await api.execute(plan)
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "prices_moved"
+    assert kraken.orders == []
+
+
+async def test_a_key_the_exchange_refuses_is_502_and_places_nothing(
+    tmp_path: Path, kraken: FakeKraken
+) -> None:
+    settings = api_settings(tmp_path / "db.sqlite", kraken, kraken_api_key="not-this-key")
+    async with served(settings) as api:
+        answer = await api.client.get("/api/v1/preview", headers=READ)
+
+    assert answer.status_code == 502
+    assert answer.json()["error"]["code"] == "exchange_error"
+    assert kraken.orders == []
