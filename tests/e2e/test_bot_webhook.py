@@ -38,7 +38,9 @@ async def test_webhook_mode_registers_the_url_with_its_secret_and_never_polls(
 ) -> None:
     async with bot_running(webhook_settings(paper_settings)):
         (registered,) = calls(tg, "setWebhook")
+        webhook = tg.webhook
 
+    assert webhook == (URL, SECRET)
     assert registered["url"] == URL
     assert registered["secret_token"] == SECRET
     assert calls(tg, "getUpdates") == []
@@ -98,4 +100,5 @@ async def test_going_back_to_polling_deletes_the_webhook(
         reply = await tg.wait_for_message(OWNER, contains="target weights", timeout=30)
 
     assert calls(tg, "deleteWebhook")
+    assert tg.webhook == ("", "")
     assert "paper mode" in reply["text"]
