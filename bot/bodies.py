@@ -197,6 +197,7 @@ def stats(s: Stats) -> Body:
         "last_run": None if s.last_run is None else run(s.last_run),
         "cooldown_ends_at": when(s.cooldown_ends_at),
         "locks": [lock(i) for i in s.locks],
+        "ledger": plain(s.ledger),  # positions: realized P&L, fees and volume per month
     }
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -61,6 +61,8 @@ _EXAMPLES: Mapping[str, str] = {
     "telegram_webhook_url": "https://bot.example.com/telegram (behind your TLS proxy)",
     "telegram_webhook_secret": "<16-256 of A-Z a-z 0-9 _ -, e.g. from: openssl rand -hex 32>",
     "api_port": "8080",
+    "autopilot": "propose (or off, or auto with AUTOPILOT_MAX_TRADE_VALUE set)",
+    "autopilot_max_trade_value": "500",
 }
 API_TOKEN_FIELDS = ("api_token_read", "api_token_trade")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
@@ -190,8 +192,12 @@ class Settings(BaseSettings):
     # --- Telegram webhook mode (served on the API's host and port) -------------------
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Autopilot: propose or execute due rebalances on the scheduled check, behind caps.
+    autopilot: Literal["off", "propose", "auto"] = "off"
+    autopilot_max_trade_value: Decimal | None = Field(default=None, gt=0)
+    autopilot_max_runs_per_day: int = Field(default=4, gt=0)
 
-    @field_validator("trading_mode", "kraken_tier", "log_format", mode="before")
+    @field_validator("trading_mode", "kraken_tier", "log_format", "autopilot", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -208,7 +214,13 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a currency code (2-10 letters or digits)")
         return value
 
-    @field_validator(*SECRET_FIELDS, "max_orders", "drift_band_relative_pct", mode="before")
+    @field_validator(
+        *SECRET_FIELDS,
+        "max_orders",
+        "drift_band_relative_pct",
+        "autopilot_max_trade_value",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str):
@@ -285,6 +297,16 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _auto_needs_a_cap(self) -> Self:
+        if self.autopilot == "auto" and self.autopilot_max_trade_value is None:
+            raise _FieldProblem(
+                "autopilot_max_trade_value",
+                "is required when AUTOPILOT=auto: the most one automatic rebalance may trade, "
+                f"in {self.quote_currency}",
+            )
+        return self
+
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings that are set, to hand to `configure_logging(secrets=...)`."""
         secrets = (
@@ -297,7 +319,7 @@ class Settings(BaseSettings):
         )
         found = [s.get_secret_value() for s in secrets if s is not None]
         password = urlsplit(self.database_url).password  # postgresql://user:PASSWORD@host/db
-        return tuple(found + ([password] if password else []))
+        return tuple(found + ([password, unquote(password)] if password else []))
 
 
 _TEMPLATES: Mapping[str, str] = {

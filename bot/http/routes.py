@@ -9,6 +9,8 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot import bodies
+from bot.autopilot_body import status_body
+from bot.bodies_positions import positions_body
 from bot.http.errors import ApiError
 from bot.http.state import ApiDep, Reader, State, Trader
 from core.app.api import Api
@@ -139,12 +141,13 @@ async def unlock(symbol: str, _: Trader, api: ApiDep) -> dict[str, Any]:
 
 
 @router.get("/positions")
-async def positions(_: Reader, api: ApiDep) -> Any:
-    """The positions ledger, once the core offers one (404 `not_available` until then)."""
-    method = getattr(api, "positions", None)
-    if method is None:
-        raise ApiError("not_available", "Positions are not available in this version.")
-    found = method()
-    if hasattr(found, "__await__"):
-        found = await found
-    return bodies.plain(found)
+async def positions(_: Reader, api: ApiDep) -> dict[str, Any]:
+    """Every position from real fills at live prices: the body of `positions --json`."""
+    return positions_body(await api.positions())
+
+
+@router.get("/status")
+async def status(_: Reader, api: ApiDep) -> dict[str, Any]:
+    """The autopilot: mode, paused or not, strategy, next check, last run, caps (as
+    `status --json`)."""
+    return status_body(api.autopilot_status())

@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.telegram import auth, callbacks, failures, handlers, jobs
+from bot.telegram import auth, autopilot, callbacks, failures, handlers, jobs, positions
 from bot.telegram.runner import EXIT_CONFIG, serve
 from bot.telegram.state import (
     BotApp,
@@ -51,7 +51,7 @@ log = get_logger(__name__)
 HandlerCallback = Callable[[Update, Context], Any]
 FacadeFactory = Callable[[Settings], AbstractAsyncContextManager[Facade]]
 CONCURRENT_UPDATES = 8
-ALERT_FIRST_S = 60.0
+ALERT_FIRST_S = 5.0  # the first scheduled check comes within 10 s of start
 RECONCILE_EVERY_S = 60.0  # orders of unknown outcome are asked about again this often
 
 
@@ -75,6 +75,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", "totals and drift over time, with a chart", handlers.stats),
     Command("history", "[N]: the last N rebalances", handlers.history),
     Command("alerts", "on or off: drift alerts", handlers.alerts),
+    # Autopilot (bot.telegram.autopilot)
+    Command("status", "the autopilot: mode, next check, last run, caps", autopilot.status),
+    Command("pause", "hold automatic rebalances", autopilot.pause),
+    Command("resume", "let automatic rebalances run again", autopilot.resume),
+    Command(
+        "positions", "entry prices, value and P&L per asset, with a chart", positions.positions
+    ),
+    Command("basis", "SYMBOL PRICE: what a holding from before the bot cost", positions.basis),
 )
 
 
@@ -151,6 +159,7 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         alert_interval_s=settings.alert_interval_minutes * 60.0,
         alert_first_s=first_s,
         drift_band_pct=settings.drift_band_pct,
+        autopilot=settings.autopilot,
     )
     data.opener = lambda: opener(settings)
     data.webhook = _webhook(settings)
@@ -162,7 +171,8 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
     if app.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     interval = data.config.alert_interval_s
-    app.job_queue.run_repeating(jobs.drift_job, interval=interval, first=first_s, name="drift")
+    check = jobs.drift_job if settings.autopilot == "off" else autopilot.autopilot_job
+    app.job_queue.run_repeating(check, interval=interval, first=first_s, name=autopilot.JOB_NAME)
     app.job_queue.run_repeating(jobs.heartbeat_job, interval=60, first=0, name="heartbeat")
 
 

@@ -90,4 +90,5 @@ def stats(store: Store, quote: str, cooldown_minutes: int, mode: str) -> Stats:
         locks=tuple(store.locks()),
         quote_currency=quote,
         drift_series=record.drift_series,
+        runs_by_trigger=dict(record.runs_by_trigger),
     )

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import structlog
 
 from core.app import admin, drift_alerts
 from core.app.api import (
+    AutopilotCheck,
+    AutopilotStatus,
     DriftAlert,
     ExecutionReport,
     LockInfo,
@@ -25,11 +28,14 @@ from core.app.api import (
     RunSummary,
     Stats,
 )
+from core.app.autopilot import Autopilot
 from core.app.execution import Execution, cooldown_refusal
-from core.app.lease import LeaseTerms, held_lease
+from core.app.lease import RECONCILE_LEASE, LeaseTerms, held_lease
 from core.app.meter import CallMeter, ExchangeCalls
 from core.app.ports import Exchange
-from core.app.reading import PlanReader
+from core.app.position_results import BasisResult, CsvRows, PositionsReport
+from core.app.positions import PositionTracker
+from core.app.reading import PlanReader, Reading
 from core.app.records import LeaseOwner, PlanRecord
 from core.app.recovery import finish_interrupted_runs, reconcile_orders
 from core.app.repositories import Store
@@ -38,9 +44,9 @@ from core.app.settings import AppSettings
 from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan
 from core.domain.statuses import PlanStatus
+from core.errors import StorageError
 
 log = structlog.get_logger(__name__)
-RECONCILE_LEASE = "reconcile"
 
 HEARTBEAT_KEY = "bot.heartbeat"
 
@@ -68,6 +74,10 @@ class Rebalancer:
         )
         self.reader = PlanReader(exchange, store, settings, clock)
         self.meter = meter or CallMeter()
+        self.autopilot = Autopilot(self, store, settings, clock)
+        self.tracker = PositionTracker(
+            store, self.reader, exchange, mode=settings.mode, quote=self.quote, clock=clock
+        )
 
     @property
     def mode(self) -> str:
@@ -118,11 +128,17 @@ class Rebalancer:
         return PreparedPlan(record.id, user_id, plan, expires)
 
     async def execute(
-        self, plan_id: str, user_id: str, progress: Progress | None = None
+        self,
+        plan_id: str,
+        user_id: str,
+        progress: Progress | None = None,
+        *,
+        trigger: str = "manual",
     ) -> ExecutionReport:
-        """Run a stored plan at most once, for its owner, before expiry; raises ExecutionRefused."""
+        """Run a stored plan at most once, for its owner, before expiry; raises ExecutionRefused.
+        `trigger` is what the run records as having started it (manual, autopilot)."""
         await self.reconcile()
-        return await Execution(self._deps(), plan_id, user_id, progress).run()
+        return await Execution(self._deps(), plan_id, user_id, progress, trigger).run()
 
     def _deps(self) -> ExecutionDeps:
         return ExecutionDeps(
@@ -188,7 +204,8 @@ class Rebalancer:
 
     def stats(self) -> Stats:
         """Over the runs of the current mode only (paper runs never count as live ones)."""
-        return admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        found = admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        return replace(found, ledger=self.tracker.figures())
 
     def history(self, n: int = 10) -> tuple[RunSummary, ...]:
         """The last `n` runs of the current mode, newest first."""
@@ -197,7 +214,26 @@ class Rebalancer:
     # --- Alerts --------------------------------------------------------------------------
     async def poll_drift(self) -> DriftAlert | None:
         """An alert when a rebalance has become due; None while already alerted or in band."""
-        return drift_alerts.after_check(self.store, await self.check(), self.clock())
+        plan = await self.scheduled_check()
+        self.autopilot.note_check(self.clock())
+        return drift_alerts.after_check(self.store, plan, self.clock())
+
+    async def scheduled_check(self) -> Plan:
+        """The scheduled check's reading (drift alerts and the autopilot alike): its plan,
+        with a value sample and a ledger sync taken from it on the way."""
+        reading = await self.reader.read()
+        self._observe(reading)
+        return reading.plan
+
+    def _observe(self, reading: Reading) -> None:
+        """A value sample and a ledger sync from a scheduled check: extras beside the alert,
+        so a failure is logged and the alert still goes out."""
+        try:
+            self.tracker.observe(reading)
+        except StorageError as e:
+            log.warning("positions.observe_failed", error=str(e))
+        except Exception:  # a bug in the extras must not swallow the alert
+            log.exception("positions.observe_bug")
 
     def note_check_failure(self) -> bool:
         """Count a failed scheduled check; True exactly once, when users should be told."""
@@ -209,10 +245,40 @@ class Rebalancer:
     def set_alerts(self, user_id: str, enabled: bool) -> None:
         self.store.set_alerts(user_id, enabled)
 
+    # --- Autopilot (core.app.autopilot) -------------------------------------------------
+    async def autopilot_check(self, users: Sequence[str]) -> AutopilotCheck:
+        """The scheduled check under AUTOPILOT=propose|auto: propose or execute, once per
+        band crossing, behind the caps; `users` get the proposals."""
+        return await self.autopilot.check(users)
+
+    def pause_autopilot(self, user_id: str) -> bool:
+        return self.autopilot.pause(user_id)
+
+    def resume_autopilot(self, user_id: str) -> bool:
+        return self.autopilot.resume(user_id)
+
+    def autopilot_status(self) -> AutopilotStatus:
+        return self.autopilot.status()
+
     def heartbeat(self) -> None:
         """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
+
+    # --- Positions (core.app.positions) -----------------------------------------------------
+    async def positions(self) -> PositionsReport:
+        """Every position from real fills, at live prices; syncs the lots with the balance."""
+        return await self.tracker.report()
+
+    async def set_basis(self, symbol: str, price: str) -> BasisResult:
+        """The owner's price for `symbol`'s opening lot (no longer estimated)."""
+        return await self.tracker.set_basis(symbol, price)
+
+    def export_fills(self, since: date | None = None) -> CsvRows:
+        return self.tracker.export_fills(since)
+
+    async def export_lots(self) -> CsvRows:
+        return await self.tracker.export_lots()
 
     # --- Read by the HTTP API --------------------------------------------------------------
     def plan_hash(self, plan_id: str) -> str | None:

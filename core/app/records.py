@@ -110,6 +110,8 @@ class FillRecord:
     fee_currency: str
     filled_at: datetime  # the exchange's close time when it reports one
     mode: str = "live"
+    run_id: int | None = None  # the run the order belonged to
+    trigger: str = ""  # what started that run (the run's trigger)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ class StatsRecord:
     volume_by_symbol: Mapping[str, Decimal]  # "BTC/EUR" -> quote value traded
     last_run: RunRecord | None
     drift_series: tuple[tuple[datetime, Decimal, Decimal | None], ...] = field(default=())
+    runs_by_trigger: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def runs(self) -> int:

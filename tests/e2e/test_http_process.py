@@ -180,6 +180,7 @@ async def test_the_cli_json_is_the_body_the_endpoint_returns(tmp_path: Path) -> 
             ("history", "5"): "/api/v1/runs?limit=5",
             ("check",): "/api/v1/check",
             ("preview",): "/api/v1/preview",
+            ("status",): "/api/v1/status",
         }
         for argv, path in pairs.items():
             served = (await client.get(path, headers=READ)).json()

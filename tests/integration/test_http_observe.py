@@ -173,11 +173,19 @@ async def test_locks_are_set_listed_and_removed(api: Served) -> None:
     assert unlocked.json() == {"symbol": "BTC", "locked": False, "changed": True}
 
 
-async def test_positions_say_not_available_until_the_core_offers_them(api: Served) -> None:
+async def test_positions_are_the_body_of_positions_json(api: Served) -> None:
     answer = await api.client.get("/api/v1/positions", headers=READ)
 
-    assert answer.status_code == 404
-    assert answer.json()["error"]["code"] == "not_available"
+    assert answer.status_code == 200
+    body = answer.json()
+    assert {"BTC", "ETH"} <= {p["asset"] for p in body["positions"]}, body
+
+
+async def test_the_autopilot_status_is_served(api: Served) -> None:
+    answer = await api.client.get("/api/v1/status", headers=READ)
+
+    assert answer.status_code == 200
+    assert answer.json()["mode"] == "off"
 
 
 async def test_secrets_never_appear_in_answers_or_logs(

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,8 @@ from telegram.request import BaseRequest, RequestData
 from bot.telegram.app import build_application
 from bot.telegram.state import BotApp
 from core.app.api import (
+    AutopilotCheck,
+    AutopilotStatus,
     DriftAlert,
     ExecutionReport,
     LockInfo,
@@ -31,9 +33,16 @@ from core.app.api import (
     RunSummary,
     Stats,
 )
+from core.app.position_results import BasisResult, CsvRows, PositionsReport
+from core.app.positions import parse_price
 from core.config import Settings
+from core.domain.autopilot import Action
+from core.domain.exports import FILL_COLUMNS, LOT_COLUMNS
+from core.domain.ledger import build_ledger
+from core.domain.lots import Adjustment, AdjustmentKind
 from core.domain.models import Plan, Side
 from core.domain.planner import make_plan
+from core.domain.pnl import positions, totals
 from core.domain.statuses import RunOutcome
 from core.errors import ExchangeError, ExecutionRefused, InputError
 from tests.fakes.telegram_server import parse_html, utf16_length
@@ -189,6 +198,8 @@ class FakeFacade:
     outcome: RunOutcome = RunOutcome.FULL  # what execute() reports
     confirmable: bool | None = None  # what plan_confirmable() says (None: as the core would)
     reconciled: tuple[OrderOutcome, ...] = ()  # what reconcile() resolves
+    autopilot: AutopilotCheck | None = None  # what autopilot_check() returns
+    autopilot_paused: bool = False
 
     def _call(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -211,7 +222,12 @@ class FakeFacade:
         return PreparedPlan("plan-1", user_id, self.plan, NOW + timedelta(minutes=2))
 
     async def execute(
-        self, plan_id: str, user_id: str, progress: Progress | None = None
+        self,
+        plan_id: str,
+        user_id: str,
+        progress: Progress | None = None,
+        *,
+        trigger: str = "manual",
     ) -> ExecutionReport:
         self._call("execute", plan_id, user_id)
         if self.refusal is not None:
@@ -310,6 +326,61 @@ class FakeFacade:
 
     def heartbeat(self) -> None:
         self._call("heartbeat")
+
+    # --- autopilot ----------------------------------------------------------------------
+    async def autopilot_check(self, users: Sequence[str]) -> AutopilotCheck:
+        self._call("autopilot_check", tuple(users))
+        return self.autopilot or AutopilotCheck(Action.NOTHING, self.plan)
+
+    def pause_autopilot(self, user_id: str) -> bool:
+        self._call("pause_autopilot", user_id)
+        changed, self.autopilot_paused = not self.autopilot_paused, True
+        return changed
+
+    def resume_autopilot(self, user_id: str) -> bool:
+        self._call("resume_autopilot", user_id)
+        changed, self.autopilot_paused = self.autopilot_paused, False
+        return changed
+
+    def autopilot_status(self) -> AutopilotStatus:
+        self._call("autopilot_status")
+        return AutopilotStatus(
+            "auto", self.autopilot_paused, str(OWNER) if self.autopilot_paused else None,
+            NOW if self.autopilot_paused else None, "band-edge", 60, NOW,
+            NOW + timedelta(hours=1), self.runs[-1] if self.runs else None, Decimal(500), 4, 1,
+            None, "EUR",
+        )  # fmt: skip
+
+    # --- Positions: the worked example's holdings as estimated opening lots ------------
+    async def positions(self) -> PositionsReport:
+        self._call("positions")
+        prices = {x.asset: x.price for x in self.plan.lines if x.price is not None}
+        openings = [
+            Adjustment(self.mode, x.asset, AdjustmentKind.OPENING, x.amount, NOW, x.price)
+            for x in self.plan.lines
+            if x.asset != self.quote and x.amount > 0 and x.price is not None
+        ]
+        ledger = build_ledger(self.mode, self.quote, (), openings)
+        held = positions(ledger, prices)
+        return PositionsReport(
+            self.mode, self.quote, NOW, self.plan.source, held, frozenset(self.locks),
+            totals(held), Decimal(0), (), None, True, ledger.adjustments,
+        )  # fmt: skip
+
+    async def set_basis(self, symbol: str, price: str) -> BasisResult:
+        self._call("set_basis", symbol, price)
+        value = parse_price(price)
+        if symbol.upper() not in self.known:
+            raise InputError(f"{symbol} is not traded against EUR on Kraken", code="not_tradable")
+        return BasisResult(self.mode, symbol.upper(), value, Decimal(1), 1)
+
+    def export_fills(self, since: date | None = None) -> CsvRows:
+        self._call("export_fills", since)
+        return (FILL_COLUMNS,)
+
+    async def export_lots(self) -> CsvRows:
+        self._call("export_lots")
+        return (LOT_COLUMNS,)
 
 
 def _filled(asset: str, side: Side, amount: Decimal, price: Decimal) -> OrderOutcome:
