@@ -26,6 +26,7 @@ USER bot
 VOLUME ["/data"]
 
 # Migrations are applied on start by the command itself (and by `rebalance-bot migrate`).
+# With API_TOKEN_READ/API_TOKEN_TRADE set, `healthcheck` asks the running API's /healthz.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
     CMD ["/app/.venv/bin/rebalance-bot", "healthcheck"]
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from core.app.lease import LeaseTerms
+from core.app.meter import CallMeter
 from core.app.ports import Exchange, MakerExchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
 from core.app.settings import AppSettings, AutopilotSettings
@@ -87,27 +88,36 @@ async def seed_targets(settings: Settings, store: Store, exchange: Exchange) -> 
 
 
 def make_exchange(
-    settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now
+    settings: Settings,
+    store: Store,
+    clock: Callable[[], datetime] = utc_now,
+    meter: CallMeter | None = None,
 ) -> MakerExchange:
     """Kraken in live mode; otherwise the paper account, priced by Kraken's public API
     (PAPER_MARKET_DATA=auto) or by the bundled snapshot alone."""
     if settings.trading_mode == "live":
-        return _kraken(settings, with_keys=True)
-    source = _kraken(settings, with_keys=False) if settings.paper_market_data == "auto" else None
+        return _kraken(settings, with_keys=True, meter=meter)
+    auto = settings.paper_market_data == "auto"
+    source = _kraken(settings, with_keys=False, meter=meter) if auto else None
     return PaperExchange(book=store, seed=settings.paper_balances, market_source=source, now=clock)
 
 
-def _kraken(settings: Settings, *, with_keys: bool) -> KrakenExchange:
+def _kraken(
+    settings: Settings, *, with_keys: bool, meter: CallMeter | None = None
+) -> KrakenExchange:
     # ccxt is heavy to import: load it only when Kraken is really spoken to.
     from core.exchange.kraken import KrakenExchange  # noqa: PLC0415
 
     if not with_keys:  # public market data for paper mode: fail fast, fall back to snapshot
-        return KrakenExchange(api_url=settings.kraken_api_url, timeout_s=3, retry_delays=())
+        return KrakenExchange(
+            api_url=settings.kraken_api_url, timeout_s=3, retry_delays=(), meter=meter
+        )
     return KrakenExchange(
         api_url=settings.kraken_api_url,
         api_key=_reveal(settings.kraken_api_key),
         api_secret=_reveal(settings.kraken_api_secret),
         tier=settings.kraken_tier,
+        meter=meter,
     )
 
 
@@ -140,10 +150,12 @@ async def open_rebalancer(
     timed by the database's own clock whatever it says.
     """
     store = open_store(settings)
-    exchange = make_exchange(settings, store, clock)
+    meter = CallMeter()
+    exchange = make_exchange(settings, store, clock, meter)
     try:
         await seed_targets(settings, store, exchange)
-        app = Rebalancer(app_settings(settings), exchange, store, clock, lease_terms(settings))
+        terms = lease_terms(settings)
+        app = Rebalancer(app_settings(settings), exchange, store, clock, terms, meter=meter)
         await reconcile_at_start(app)
         yield app
     finally:

@@ -55,11 +55,28 @@ _EXAMPLES: Mapping[str, str] = {
     "target_weights": _DEFAULT_WEIGHTS,
     "rebalance_to": "band-edge (or target, halfway, 50%)",
     "drift_band_relative_pct": "25 (with DRIFT_BAND_PCT=5: the 5/25 rule)",
+    "api_token_read": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
+    "api_token_trade": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
+    "api_host": "127.0.0.1",
+    "telegram_webhook_url": "https://bot.example.com/telegram (behind your TLS proxy)",
+    "telegram_webhook_secret": "<16-256 of A-Z a-z 0-9 _ -, e.g. from: openssl rand -hex 32>",
+    "api_port": "8080",
     "autopilot": "propose (or off, or auto with AUTOPILOT_MAX_TRADE_VALUE set)",
     "autopilot_max_trade_value": "500",
     "order_type": "maker-first (or market)",
 }
-SECRET_FIELDS = frozenset({"kraken_api_key", "kraken_api_secret", "telegram_bot_token"})
+API_TOKEN_FIELDS = ("api_token_read", "api_token_trade")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
+API_TOKEN_MIN_LENGTH = 24
+SECRET_FIELDS = frozenset(
+    {
+        "kraken_api_key",
+        "kraken_api_secret",
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        *API_TOKEN_FIELDS,
+    }
+)
 
 
 class _FieldProblem(ValueError):
@@ -113,10 +130,22 @@ def _is_base64(text: str) -> bool:
     return True
 
 
+def _is_api_token(text: str) -> bool:
+    return len(text) >= API_TOKEN_MIN_LENGTH and _NO_SPACE.fullmatch(text) is not None
+
+
 _SECRET_CHECKS: Mapping[str, tuple[Callable[[str], object], str]] = {
     "kraken_api_key": (_NO_SPACE.fullmatch, "contains spaces; copy Kraken's API key exactly"),
     "kraken_api_secret": (_is_base64, "is not base64; copy Kraken's private key exactly"),
     "telegram_bot_token": (_BOT_TOKEN.fullmatch, "is not a bot token like 123456:ABC-DEF"),
+    "telegram_webhook_secret": (
+        _WEBHOOK_SECRET.fullmatch,
+        "must be 16-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's secret_token)",
+    ),
+    **{
+        name: (_is_api_token, f"must be at least {API_TOKEN_MIN_LENGTH} characters, no spaces")
+        for name in API_TOKEN_FIELDS
+    },
 }
 
 
@@ -156,6 +185,14 @@ class Settings(BaseSettings):
     alert_interval_minutes: int = Field(default=60, gt=0)
     paper_market_data: Literal["auto", "snapshot"] = "auto"
     lease_stale_seconds: int = Field(default=300, gt=0)
+    # --- HTTP API (bot/http): served when at least one token is set -------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
+    api_token_read: SecretStr | None = None
+    api_token_trade: SecretStr | None = None
+    # --- Telegram webhook mode (served on the API's host and port) -------------------
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
     # Autopilot: propose or execute due rebalances on the scheduled check, behind caps.
     autopilot: Literal["off", "propose", "auto"] = "off"
     autopilot_max_trade_value: Decimal | None = Field(default=None, gt=0)
@@ -228,6 +265,46 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def api_enabled(self) -> bool:
+        """The HTTP API is served when at least one of its tokens is set."""
+        return self.api_token_read is not None or self.api_token_trade is not None
+
+    @field_validator("telegram_webhook_url", mode="before")
+    @classmethod
+    def _check_webhook_url(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme != "https" or not parts.netloc:
+            raise ValueError(f"'{value}' is not an https URL (Telegram posts only to https)")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Self:
+        if self.telegram_webhook_url is not None and self.telegram_webhook_secret is None:
+            raise _FieldProblem(
+                "telegram_webhook_secret",
+                "is required with TELEGRAM_WEBHOOK_URL (Telegram sends it with every update)",
+            )
+        return self
+
+    @property
+    def webhook_path(self) -> str | None:
+        """The path the webhook's updates arrive on (TELEGRAM_WEBHOOK_URL's, or /telegram)."""
+        if self.telegram_webhook_url is None:
+            return None
+        return urlsplit(self.telegram_webhook_url).path.rstrip("/") or "/telegram"
+
+    @model_validator(mode="after")
+    def _distinct_api_tokens(self) -> Self:
+        read, trade = self.api_token_read, self.api_token_trade
+        if read is not None and trade is not None and read == trade:
+            raise _FieldProblem(
+                "api_token_read", "must differ from API_TOKEN_TRADE (a read token cannot trade)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _auto_needs_a_cap(self) -> Self:
         if self.autopilot == "auto" and self.autopilot_max_trade_value is None:
@@ -240,7 +317,14 @@ class Settings(BaseSettings):
 
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings that are set, to hand to `configure_logging(secrets=...)`."""
-        secrets = (self.kraken_api_key, self.kraken_api_secret, self.telegram_bot_token)
+        secrets = (
+            self.kraken_api_key,
+            self.kraken_api_secret,
+            self.telegram_bot_token,
+            self.api_token_read,
+            self.api_token_trade,
+            self.telegram_webhook_secret,
+        )
         found = [s.get_secret_value() for s in secrets if s is not None]
         password = urlsplit(self.database_url).password  # postgresql://user:PASSWORD@host/db
         return tuple(found + ([password, unquote(password)] if password else []))

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot import bodies
 from bot.autopilot_body import pause_body, status_body
 from bot.cli import positions as cli_positions
 from bot.cli import render as cli_render
@@ -50,12 +51,21 @@ class Output:
     exit_code: int = 0
 
 
-async def _check(app: Api, _: argparse.Namespace) -> str:
-    return cli_render.check(await app.check(), app.mode)
+def _json(body: object) -> str:
+    """--json: exactly the body the matching HTTP endpoint returns (bot/bodies.py)."""
+    return json.dumps(body, indent=2)
 
 
-async def _preview(app: Api, _: argparse.Namespace) -> str:
-    return cli_render.preview(await app.preview(), app.mode)
+async def _check(app: Api, args: argparse.Namespace) -> str:
+    plan = await app.check()
+    return _json(bodies.check(plan, app.mode)) if args.json else cli_render.check(plan, app.mode)
+
+
+async def _preview(app: Api, args: argparse.Namespace) -> str:
+    plan = await app.preview()
+    if args.json:
+        return _json(bodies.preview(plan, app.mode))
+    return cli_render.preview(plan, app.mode)
 
 
 async def _rebalance(app: Api, args: argparse.Namespace) -> str | Output:
@@ -120,18 +130,22 @@ async def _unlock(app: Api, args: argparse.Namespace) -> str:
     return f"{symbol} unlocked." if changed else f"{symbol} was not locked."
 
 
-async def _locked(app: Api, _: argparse.Namespace) -> str:
-    return cli_render.locks(app.locked())
+async def _locked(app: Api, args: argparse.Namespace) -> str:
+    locks = app.locked()
+    return _json(bodies.locks(locks)) if args.json else cli_render.locks(locks)
 
 
 async def _targets(app: Api, args: argparse.Namespace) -> str:
-    if args.spec:
-        return "Saved. " + cli_render.targets(await app.set_targets(args.spec))
-    return cli_render.targets(app.targets())
+    weights = await app.set_targets(args.spec) if args.spec else app.targets()
+    if args.json:
+        return _json(bodies.targets(weights))
+    return ("Saved. " if args.spec else "") + cli_render.targets(weights)
 
 
-async def _stats(app: Api, _: argparse.Namespace) -> str:
+async def _stats(app: Api, args: argparse.Namespace) -> str:
     stats = app.stats()
+    if args.json:
+        return _json(bodies.stats(stats))
     text = cli_render.stats(stats)
     if stats.ledger is not None:  # positions: per month, fee share
         text += "\n\n" + render_positions.ledger_figures(stats.ledger, stats.quote_currency)
@@ -139,7 +153,8 @@ async def _stats(app: Api, _: argparse.Namespace) -> str:
 
 
 async def _history(app: Api, args: argparse.Namespace) -> str:
-    return cli_render.history(app.history(args.n))
+    runs = app.history(args.n)
+    return _json(bodies.history(runs)) if args.json else cli_render.history(runs)
 
 
 async def _status(app: Api, args: argparse.Namespace) -> str:
@@ -157,10 +172,6 @@ async def _resume(app: Api, args: argparse.Namespace) -> str:
     if args.json:
         return _json(pause_body(False, changed))
     return render_autopilot.resume_result(changed)
-
-
-def _json(body: dict[str, object]) -> str:
-    return json.dumps(body, indent=2, sort_keys=True)
 
 
 async def _migrate(app: Api, _: argparse.Namespace) -> str:
@@ -185,6 +196,9 @@ COMMANDS: dict[str, tuple[Command, str]] = {
 }
 
 
+JSON_COMMANDS = ("check", "preview", "stats", "history", "locked", "targets")
+
+
 def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name, (_, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, description=help_text)
@@ -200,11 +214,20 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.choices["unlock"].add_argument("--all", action="store_true")
     sub.choices["targets"].add_argument("spec", nargs="?", help="e.g. BTC=50,ETH=30,SOL=20")
     sub.choices["history"].add_argument("n", nargs="?", type=_positive, default=10)
+    for name in JSON_COMMANDS:
+        sub.choices[name].add_argument(
+            "--json", action="store_true", help="print the HTTP API's JSON body instead"
+        )
     for name in ("status", "pause", "resume"):
         sub.choices[name].add_argument("--json", action="store_true", help="print JSON")
     cli_positions.add_arguments(sub.choices)
     sub.add_parser("run", help="start the Telegram bot (long polling)")
-    sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
+    sub.add_parser("serve", help="serve the HTTP API alone (API_HOST:API_PORT), no Telegram")
+    sub.add_parser(
+        "healthcheck",
+        help="exit 0 when the database answers and the bot is alive (with the HTTP API on, "
+        "asks its health endpoint)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -246,6 +269,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.telegram.app import run_bot  # noqa: PLC0415 - the Telegram stack loads only for `run`
 
         return run_bot(settings)
+    if args.command == "serve":
+        from bot.http.server import serve  # noqa: PLC0415 - the web stack loads only for `serve`
+
+        return asyncio.run(serve(settings))
+    if args.command == "healthcheck" and settings.api_enabled:
+        from bot.http.probe import probe  # noqa: PLC0415 - asks the running API's /healthz
+
+        return probe(settings)
     if args.command == "healthcheck":
         return healthcheck(settings)
     try:

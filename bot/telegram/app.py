@@ -31,7 +31,15 @@ from telegram.request import BaseRequest
 
 from bot.telegram import auth, autopilot, callbacks, failures, handlers, jobs, positions
 from bot.telegram.runner import EXIT_CONFIG, serve
-from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade
+from bot.telegram.state import (
+    BotApp,
+    BotConfig,
+    BotData,
+    Context,
+    Facade,
+    SideServer,
+    Webhook,
+)
 from bot.telegram.transport import RetryingSender
 from core.bootstrap import open_rebalancer
 from core.config import Settings
@@ -154,6 +162,8 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         autopilot=settings.autopilot,
     )
     data.opener = lambda: opener(settings)
+    data.webhook = _webhook(settings)
+    data.side_server = _http_server(settings, data.webhook)
     data.menu = tuple((c.name, c.description) for c in COMMANDS)
     for handler, group in handler_list():
         app.add_handler(handler, group=group)
@@ -164,6 +174,27 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
     check = jobs.drift_job if settings.autopilot == "off" else autopilot.autopilot_job
     app.job_queue.run_repeating(check, interval=interval, first=first_s, name=autopilot.JOB_NAME)
     app.job_queue.run_repeating(jobs.heartbeat_job, interval=60, first=0, name="heartbeat")
+
+
+def _webhook(settings: Settings) -> Webhook | None:
+    url, secret, path = (
+        settings.telegram_webhook_url,
+        settings.telegram_webhook_secret,
+        settings.webhook_path,
+    )
+    if url is None or secret is None or path is None:
+        return None
+    return Webhook(url, path, secret.get_secret_value())
+
+
+def _http_server(settings: Settings, webhook: Webhook | None) -> SideServer | None:
+    """The HTTP server in the bot's own event loop: the API when API_TOKEN_READ or _TRADE is
+    set, and the webhook's route in webhook mode."""
+    if not settings.api_enabled and webhook is None:
+        return None
+    from bot.telegram.serving import http_server  # noqa: PLC0415 - web stack only when on
+
+    return lambda app: http_server(settings, app, webhook)
 
 
 def _schedule_reconciliation(app: BotApp, every_s: float) -> None:
@@ -182,6 +213,9 @@ async def open_resources(app: BotApp) -> None:
         raise RuntimeError("no facade opener: build the bot with build_application")
     data.facade = await data.stack.enter_async_context(data.opener())
     data.charts = data.stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="charts"))
+    jobs.beat(data.facade)  # the first beat now: a job due during post_init may be skipped
+    if data.side_server is not None:  # closed before the facade (the stack unwinds in reverse)
+        data.served = await data.stack.enter_async_context(data.side_server(app))
     if not data.config.allowed_users:
         log.warning("TELEGRAM_ALLOWED_USERS is empty: nobody may use this bot")
     await _set_menu(app)

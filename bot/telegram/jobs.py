@@ -53,10 +53,15 @@ async def reconcile_job(context: Context) -> None:
 
 async def heartbeat_job(context: Context) -> None:
     """Record that the bot is alive, for `rebalance-bot healthcheck` (the Docker HEALTHCHECK)."""
+    beat(context.bot_data.facade)
+
+
+def beat(facade: Facade) -> None:
+    """Record the heartbeat; a failure is logged and never stops the bot (or its start)."""
     try:
-        context.bot_data.facade.heartbeat()
-    except RebalanceError as e:
-        log.warning("heartbeat not recorded", error=str(e))
+        facade.heartbeat()
+    except Exception as e:
+        log.warning("heartbeat not recorded", error_type=type(e).__name__, error=str(e))
 
 
 def subscribers(data: BotData) -> list[int]:

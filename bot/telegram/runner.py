@@ -47,13 +47,23 @@ async def running(
         if app.post_init is not None:
             await app.post_init(app)
         try:
-            await app.updater.start_polling(
-                poll_interval=0,
-                timeout=timedelta(seconds=poll_timeout_s),
-                allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=False,
-                error_callback=on_poll_error,
-            )
+            webhook = app.bot_data.webhook
+            if webhook is None:  # PTB's polling deletes a webhook left from webhook mode first
+                await app.updater.start_polling(
+                    poll_interval=0,
+                    timeout=timedelta(seconds=poll_timeout_s),
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    drop_pending_updates=False,
+                    error_callback=on_poll_error,
+                )
+            else:  # updates arrive on the HTTP server's webhook route (bot/telegram/webhook.py)
+                await app.bot.set_webhook(
+                    webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    drop_pending_updates=False,
+                )
+                log.info("webhook registered", path=webhook.path)
             await app.start()
             yield app
         finally:

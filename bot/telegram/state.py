@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeAlias
 
@@ -22,6 +22,17 @@ Facade = Api  # the contract every front end types against (core.app.api)
 
 
 FacadeOpener = Callable[[], AbstractAsyncContextManager[Facade]]
+# Served beside the bot in its event loop (the HTTP API, bot/http, and the webhook route).
+SideServer = Callable[["BotApp"], AbstractAsyncContextManager[object]]
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Webhook mode (TELEGRAM_WEBHOOK_URL): where Telegram posts, and the secret it sends."""
+
+    url: str
+    path: str  # where the updates arrive on the HTTP server
+    secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,9 @@ class BotData:
         self.opener: FacadeOpener | None = None
         self.claims: set[str] = set()  # plan ids a button press is handling or has handled
         self.menu: tuple[tuple[str, str], ...] = ()  # (command, description) for /help
+        self.side_server: SideServer | None = None  # the HTTP API when API tokens are set
+        self.served: object | None = None  # what `side_server` opened (an ApiServer)
+        self.webhook: Webhook | None = None  # None: long polling
         self._config: BotConfig | None = None
         self._facade: Facade | None = None
         self._charts: Executor | None = None

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from core.app.meter import ExchangeCalls
 from core.app.position_results import BasisResult, CsvRows, LedgerFigures, PositionsReport
 from core.domain.autopilot import Action, Guard
 from core.domain.models import ZERO, Plan, Side, SkippedOrder
@@ -123,7 +124,7 @@ class RunSummary:
     fees: Decimal
     duration_s: float
     orders: tuple[OrderOutcome, ...] = ()
-    trigger: str = "manual"  # what started it: manual, autopilot (later api)
+    trigger: str = "manual"  # manual (a Confirm press, the CLI, the API) or autopilot
 
 
 @dataclass(frozen=True)
@@ -258,3 +259,9 @@ class Api(Protocol):
     async def export_lots(self) -> CsvRows:
         """The lots CSV: open lots, then every realized match (and withdrawal, shortfall)."""
         ...
+
+    # --- read by the HTTP API (bot/http) ---------------------------------------------
+    def plan_hash(self, plan_id: str) -> str | None: ...
+    def run(self, run_id: int) -> RunSummary | None: ...
+    def last_heartbeat(self) -> datetime | None: ...
+    def exchange_calls(self) -> ExchangeCalls: ...

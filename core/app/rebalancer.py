@@ -34,6 +34,7 @@ from core.app.execution import Execution, cooldown_refusal
 from core.app.lease import RECONCILE_LEASE, LeaseTerms, held_lease
 from core.app.maker_ports import MakerStore
 from core.app.maker_recovery import reconcile_maker_orders
+from core.app.meter import CallMeter, ExchangeCalls
 from core.app.ports import MakerExchange
 from core.app.position_results import BasisResult, CsvRows, PositionsReport
 from core.app.positions import PositionTracker
@@ -64,6 +65,7 @@ class Rebalancer:
         lease_terms: LeaseTerms | None = None,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        meter: CallMeter | None = None,
     ) -> None:
         self.settings = settings
         self.exchange = exchange
@@ -75,6 +77,7 @@ class Rebalancer:
             stale_seconds=settings.lease_stale_seconds,
         )
         self.reader = PlanReader(exchange, store, settings, clock)
+        self.meter = meter or CallMeter()
         self.autopilot = Autopilot(self, store, settings, clock)
         self.tracker = PositionTracker(
             store, self.reader, exchange, mode=settings.mode, quote=self.quote, clock=clock
@@ -293,6 +296,26 @@ class Rebalancer:
 
     async def export_lots(self) -> CsvRows:
         return await self.tracker.export_lots()
+
+    # --- Read by the HTTP API --------------------------------------------------------------
+    def plan_hash(self, plan_id: str) -> str | None:
+        """The content hash `plan_id` was stored with (None if there is no such plan)."""
+        record = self.store.get_plan(plan_id)
+        return None if record is None else record.content_hash
+
+    def run(self, run_id: int) -> RunSummary | None:
+        """One run of the current mode with its orders; None if there is none."""
+        found = [r for r in self.store.runs_by_id([run_id]) if r.mode == self.mode]
+        return admin.run_summary(found[0]) if found else None
+
+    def last_heartbeat(self) -> datetime | None:
+        """When the running bot last recorded that it is alive (reads the database)."""
+        beat = self.store.kv_get(HEARTBEAT_KEY)
+        return None if beat is None else datetime.fromisoformat(beat)
+
+    def exchange_calls(self) -> ExchangeCalls:
+        """Requests this process sent the exchange, and its errors by kind."""
+        return self.meter.snapshot()
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from core.app.meter import CallMeter
 from core.domain.models import Balances, DataSource, Market, MarketData, Quote
 from core.domain.orders import AmendResult, OrderAmend, OrderRequest, OrderResult
 from core.errors import ExchangeError, TemporaryError, UnknownPair
@@ -62,6 +63,7 @@ class KrakenExchange:
         retry_delays: Sequence[float] = (0.5, 1, 2),
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        meter: CallMeter | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.tier = tier_named(tier)
@@ -78,7 +80,7 @@ class KrakenExchange:
             config |= {"apiKey": api_key, "secret": api_secret}
         if self.api_url.startswith("http://"):
             config["timeout_on_exit"] = 0  # ccxt's 250 ms close() grace is for TLS sockets
-        self._client = KrakenClient(config, gate)
+        self._client = KrakenClient(config, gate, meter)
         self._catalog: MarketCatalog | None = None
         self._catalog_lock = asyncio.Lock()
         self._desk = OrderDesk(self._client, self._markets, self._private_read, self._secrets)

@@ -11,7 +11,8 @@ from typing import Any
 import ccxt.async_support as ccxt
 from typing_extensions import override
 
-from core.exchange.kraken_errors import NotKrakenEnvelope
+from core.app.meter import CallMeter
+from core.exchange.kraken_errors import NotKrakenEnvelope, translate
 from core.exchange.pacing import PrivateGate
 
 
@@ -22,9 +23,12 @@ class KrakenClient(ccxt.kraken):  # type: ignore[misc]
     balance, or an order without an id; here it raises `NotKrakenEnvelope` instead.
     """
 
-    def __init__(self, config: dict[str, Any], gate: PrivateGate) -> None:
+    def __init__(
+        self, config: dict[str, Any], gate: PrivateGate, meter: CallMeter | None = None
+    ) -> None:
         super().__init__(config)
         self.gate = gate
+        self.meter = meter or CallMeter()
 
     @override
     def handle_errors(
@@ -61,6 +65,14 @@ class KrakenClient(ccxt.kraken):  # type: ignore[misc]
         config: Any = None,
     ) -> Any:
         """One REST call; private ones one at a time, each after the counter's wait."""
+        self.meter.request(str(path))
+        try:
+            return await self._paced(path, api, method, params, config)
+        except Exception as e:
+            self.meter.error(type(translate(e)).__name__)
+            raise
+
+    async def _paced(self, path: str, api: Any, method: str, params: Any, config: Any) -> Any:
         params = {} if params is None else params
         config = {} if config is None else config
         if _api_name(api) != "private":

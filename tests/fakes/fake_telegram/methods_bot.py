@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from .methods_messages import ApiCall, Handler
@@ -45,17 +46,23 @@ async def get_updates(state: State, call: ApiCall) -> Any:
 
 
 async def delete_webhook(state: State, call: ApiCall) -> Any:
-    state.webhook_url = ""
+    state.webhook_url = state.webhook_secret = ""
     if call.params.get("drop_pending_updates"):
         state.updates.pending.clear()
     return True
+
+
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram allows as secret_token
 
 
 async def set_webhook(state: State, call: ApiCall) -> Any:
     url = str(call.params.get("url") or "")
     if url and not url.startswith("https://"):
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    state.webhook_url = url
+    secret = str(call.params.get("secret_token") or "")
+    if secret and not _SECRET_TOKEN.fullmatch(secret):
+        raise bad_request("bad webhook: secret token contains unallowed characters")
+    state.webhook_url, state.webhook_secret = url, secret
     if call.params.get("drop_pending_updates"):
         state.updates.pending.clear()
     return True

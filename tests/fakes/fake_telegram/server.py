@@ -147,6 +147,11 @@ class FakeTelegram(RecordWaits):
     # -- what the bot did -----------------------------------------------------------------
 
     @property
+    def webhook(self) -> tuple[str, str]:
+        """The webhook registered now (url, secret_token); ("", "") while polling."""
+        return self.state.webhook_url, self.state.webhook_secret
+
+    @property
     def requests(self) -> list[ApiRequest]:
         return self.state.records.requests
 

@@ -210,6 +210,7 @@ class State:
     menu_buttons: dict[int | None, dict[str, Any]] = field(default_factory=dict)
     photo_files: dict[str, SentPhoto] = field(default_factory=dict)
     webhook_url: str = ""
+    webhook_secret: str = ""  # the secret_token setWebhook registered
     closing: bool = False
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
