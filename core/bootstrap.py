@@ -4,12 +4,13 @@ process's identity) and handed to the use cases; it closes what it opened."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import structlog
 
+from core.app.instance import BotInstance
 from core.app.lease import LeaseTerms
 from core.app.ports import Exchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
@@ -117,23 +118,41 @@ def _reveal(secret: object) -> str | None:
 
 @asynccontextmanager
 async def open_rebalancer(
-    settings: Settings, clock: Callable[[], datetime] = utc_now
+    settings: Settings, clock: Callable[[], datetime] = utc_now, *, as_bot: bool = False
 ) -> AsyncIterator[Rebalancer]:
     """The use cases, ready: migrations applied, exchange client open; closed on exit.
 
     `clock` is the application's wall clock (tests pass one they move by hand); leases are
-    timed by the database's own clock whatever it says.
+    timed by the database's own clock whatever it says. `as_bot`: this process is the
+    database's one bot (`core.app.instance`): refused with OperationRefused while another
+    bot's heartbeat is fresh, released on exit.
     """
-    store = open_store(settings)
-    exchange = make_exchange(settings, store, clock)
+    store, terms = open_store(settings), lease_terms(settings)
+    instance = BotInstance(store, terms) if as_bot else None
+    try:
+        if instance is not None:
+            instance.claim()
+        exchange = make_exchange(settings, store, clock)
+    except BaseException:
+        store.close()
+        raise
     try:
         await seed_targets(settings, store, exchange)
-        app = Rebalancer(app_settings(settings), exchange, store, clock, lease_terms(settings))
+        app = Rebalancer(app_settings(settings), exchange, store, clock, terms, instance=instance)
         await reconcile_at_start(app)
         yield app
     finally:
         await exchange.close()
+        if instance is not None:
+            instance.release()
         store.close()
+
+
+def open_bot_rebalancer(
+    settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> AbstractAsyncContextManager[Rebalancer]:
+    """`open_rebalancer` for the bot: the one instance on its database."""
+    return open_rebalancer(settings, clock, as_bot=True)
 
 
 def lease_terms(settings: Settings) -> LeaseTerms:

@@ -33,7 +33,8 @@ from bot.telegram import auth, callbacks, failures, handlers, jobs
 from bot.telegram.runner import EXIT_CONFIG, serve
 from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade
 from bot.telegram.transport import RetryingSender
-from core.bootstrap import open_rebalancer
+from core.app.instance import HEARTBEAT_SECONDS
+from core.bootstrap import open_bot_rebalancer
 from core.config import Settings
 from core.logs import get_logger
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -102,7 +103,7 @@ def startup_problem(settings: Settings) -> str | None:
 def build_application(
     settings: Settings,
     *,
-    open_facade: FacadeFactory = open_rebalancer,
+    open_facade: FacadeFactory = open_bot_rebalancer,
     request: BaseRequest | None = None,
     alert_first_s: float = ALERT_FIRST_S,
     reconcile_every_s: float = RECONCILE_EVERY_S,
@@ -153,7 +154,9 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     interval = data.config.alert_interval_s
     app.job_queue.run_repeating(jobs.drift_job, interval=interval, first=first_s, name="drift")
-    app.job_queue.run_repeating(jobs.heartbeat_job, interval=60, first=0, name="heartbeat")
+    app.job_queue.run_repeating(
+        jobs.heartbeat_job, interval=HEARTBEAT_SECONDS, first=0, name="heartbeat"
+    )
 
 
 def _schedule_reconciliation(app: BotApp, every_s: float) -> None:

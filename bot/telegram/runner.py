@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -18,7 +19,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 
 from bot.telegram.messages import describe
 from bot.telegram.state import BotApp
-from core.errors import RebalanceError
+from core.errors import OperationRefused, RebalanceError
 from core.logs import get_logger
 from telegram import Update
 
@@ -27,6 +28,7 @@ log = get_logger(__name__)
 CONFLICT = "another instance is polling this bot token (409 Conflict)"
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+EXIT_INSTANCE_RUNNING = 3  # another bot's heartbeat on this database is fresh
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 PollErrorCallback = Callable[[TelegramError], None]
 
@@ -113,6 +115,9 @@ async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     except NetworkError as e:
         log.error("cannot reach Telegram at TELEGRAM_API_URL", error=str(e))
         return EXIT_FAILURE
+    except OperationRefused as e:
+        print(f"rebalance-bot: {describe(e)}", file=sys.stderr, flush=True)
+        return EXIT_INSTANCE_RUNNING if e.code == "instance_running" else EXIT_FAILURE
     except RebalanceError as e:
         log.error("could not start", error=describe(e))
         return EXIT_FAILURE

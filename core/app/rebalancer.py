@@ -26,6 +26,7 @@ from core.app.api import (
     Stats,
 )
 from core.app.execution import Execution, cooldown_refusal
+from core.app.instance import BotInstance
 from core.app.lease import LeaseTerms, held_lease
 from core.app.ports import Exchange
 from core.app.reading import PlanReader
@@ -54,6 +55,8 @@ class Rebalancer:
         store: Store,
         clock: Callable[[], datetime],
         lease_terms: LeaseTerms | None = None,
+        *,
+        instance: BotInstance | None = None,
     ) -> None:
         self.settings = settings
         self.exchange = exchange
@@ -64,6 +67,7 @@ class Rebalancer:
             stale_seconds=settings.lease_stale_seconds,
         )
         self.reader = PlanReader(exchange, store, settings, clock)
+        self.instance = instance  # set when this process is the database's bot
 
     @property
     def mode(self) -> str:
@@ -209,6 +213,8 @@ class Rebalancer:
         """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
+        if self.instance is not None:
+            self.instance.beat()
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:

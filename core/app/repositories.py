@@ -17,6 +17,7 @@ from typing import Protocol
 
 from core.app.records import (
     FillRecord,
+    InstanceBeat,
     JournalEntry,
     LeaseOwner,
     LockInfo,
@@ -154,7 +155,18 @@ class OwnerSettings(Protocol):
     def kv_set(self, key: str, value: str, now: datetime) -> None: ...
 
 
-class Store(Plans, Leases, Journal, Runs, OwnerSettings, Protocol):
+class Instances(Protocol):
+    """Which bot runs on this database (see `core.app.instance`); times by the database."""
+
+    def claim_instance(
+        self, owner: LeaseOwner, stale_seconds: float, abandoned: Callable[[LeaseOwner], bool]
+    ) -> InstanceBeat | None: ...
+    def refresh_instance(self, owner: LeaseOwner) -> bool: ...
+    def release_instance(self, owner: LeaseOwner) -> bool: ...
+    def instance_beat(self) -> InstanceBeat | None: ...
+
+
+class Store(Plans, Leases, Journal, Runs, OwnerSettings, Instances, Protocol):
     """Everything the use cases keep."""
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...

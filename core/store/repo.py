@@ -8,6 +8,7 @@ The methods are grouped by subject in `repo_settings`, `repo_plans`, `repo_journ
 
 from __future__ import annotations
 
+from core.store.repo_instance import InstanceStore
 from core.store.repo_journal import JournalStore
 from core.store.repo_lease import LeaseStore
 from core.store.repo_paper import PaperStore
@@ -18,7 +19,9 @@ from core.store.repo_settings import SettingsStore
 __all__ = ["Store"]
 
 
-class Store(SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperStore):
+class Store(
+    SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperStore, InstanceStore
+):
     """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs.
 
     Build with `Store(make_engine(url))` after `upgrade(url)`; `close()` when done.

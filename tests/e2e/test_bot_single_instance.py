@@ -1,0 +1,79 @@
+"""One bot per account, with real `rebalance-bot run` processes on one database: the second
+is refused in one line naming the first (host, pid, heartbeat age) and exits 3, the first
+keeps answering; once the first has stopped, a new one starts."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from tests.e2e.conftest import OWNER
+from tests.e2e.test_bot_process import RUN, bot_environment
+from tests.fakes.telegram_server import FakeTelegram
+
+EXIT_INSTANCE_RUNNING = 3
+
+
+@asynccontextmanager
+async def bot_process(
+    tg: FakeTelegram, tmp_path: Path, name: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`rebalance-bot run` in `tmp_path`, answering /start; SIGTERM (exit 0) at the end."""
+    log_path = tmp_path / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            str(RUN), "run", cwd=tmp_path, env=bot_environment(tg, tmp_path), stderr=log
+        )
+        try:
+            tg.send_user_message(OWNER, f"/start {name}")
+            await tg.wait_for_message(OWNER, contains="target weights", timeout=90)
+            yield process
+            process.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(process.wait(), 30) == 0, log_path.read_text()
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def run_to_exit(tg: FakeTelegram, tmp_path: Path) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(RUN),
+        "run",
+        cwd=tmp_path,
+        env=bot_environment(tg, tmp_path) | {"LOG_LEVEL": "WARNING"},
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, err.decode()
+
+
+async def test_a_second_bot_on_the_same_database_is_refused_and_the_first_keeps_answering(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    async with bot_process(tg, tmp_path, "first") as first:
+        code, err = await run_to_exit(tg, tmp_path)
+        tg.send_user_message(OWNER, "/help")
+        await tg.wait_for_message(OWNER, contains="target weights", timeout=30)
+    lines = err.strip().splitlines()
+    assert code == EXIT_INSTANCE_RUNNING, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith(
+        "rebalance-bot: another bot instance is running on this database: "
+        f"host {socket.gethostname()}, pid {first.pid}, last heartbeat "
+    )
+    assert "s ago" in lines[0]
+
+
+async def test_once_the_first_bot_stopped_a_new_one_starts(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    async with bot_process(tg, tmp_path, "first"):
+        pass
+    async with bot_process(tg, tmp_path, "second"):
+        tg.send_user_message(OWNER, "/help")
+        await tg.wait_for_message(OWNER, contains="target weights", timeout=30)
