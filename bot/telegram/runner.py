@@ -15,8 +15,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.telegram.conflict import ConflictWatch
 from bot.telegram.messages import describe
 from bot.telegram.state import BotApp
 from core.errors import OperationRefused, RebalanceError
@@ -25,7 +26,6 @@ from telegram import Update
 
 log = get_logger(__name__)
 
-CONFLICT = "another instance is polling this bot token (409 Conflict)"
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 EXIT_INSTANCE_RUNNING = 3  # another bot's heartbeat on this database is fresh
@@ -75,7 +75,8 @@ async def _stop(app: BotApp) -> None:
 
 
 class _Supervisor:
-    """Turns signals and fatal polling errors into one stop event and an exit code."""
+    """Turns signals into one stop event and an exit code. A 409 Conflict is not fatal:
+    `ConflictWatch` logs it and tells the users while PTB's polling loop backs off."""
 
     def __init__(self) -> None:
         self.stop = asyncio.Event()
@@ -88,14 +89,6 @@ class _Supervisor:
             log.info("stop signal received", signal=signal.Signals(signum).name)
         self.stop.set()
 
-    def on_poll_error(self, error: TelegramError) -> None:
-        if isinstance(error, Conflict):
-            log.error(CONFLICT)
-            self.exit_code = EXIT_FAILURE
-            self.stop.set()
-        else:
-            log.warning("polling Telegram failed; retrying", error=str(error))
-
 
 async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a fatal problem (non-zero, with one log line)."""
@@ -104,9 +97,7 @@ async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     for signum in _STOP_SIGNALS:
         loop.add_signal_handler(signum, supervisor.on_signal, signum)
     try:
-        async with running(
-            app, poll_timeout_s=poll_timeout_s, on_poll_error=supervisor.on_poll_error
-        ):
+        async with running(app, poll_timeout_s=poll_timeout_s, on_poll_error=ConflictWatch(app)):
             log.info("bot is running", bot=app.bot.username)
             await supervisor.stop.wait()
     except InvalidToken:
