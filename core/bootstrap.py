@@ -6,21 +6,30 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 
 from core.app.instance import BotInstance
 from core.app.lease import LeaseTerms
+from core.app.maintenance import restore_refusal
 from core.app.ports import Exchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
 from core.app.settings import AppSettings
 from core.config import Settings
 from core.domain.models import PlanSettings
-from core.errors import ConfigError, ExchangeError
+from core.errors import ConfigError, ExchangeError, OperationRefused
 from core.exchange.paper import PaperExchange
 from core.host import predecessor_is_dead, this_process
-from core.store.db import make_engine, sqlite_file_missing, upgrade_if_behind
+from core.store.backup import backup_revision, backup_sqlite, restore_sqlite
+from core.store.db import (
+    is_postgres,
+    make_engine,
+    sqlite_file_missing,
+    sqlite_path,
+    upgrade_if_behind,
+)
 from core.store.repo import Store
 
 if TYPE_CHECKING:
@@ -185,3 +194,60 @@ def healthcheck(settings: Settings) -> int:
         return 1
     print("healthy", flush=True)
     return 0
+
+
+# --- Backups (`rebalance-bot backup FILE` / `restore FILE`) ---------------------------------
+PG_DUMP_HINT = (
+    "the database is PostgreSQL: back it up with the server's own tools, e.g. "
+    "`pg_dump --format=custom --file=rebalance.dump DATABASE_URL` (and `pg_restore "
+    "--clean --dbname=DATABASE_URL rebalance.dump` to put it back, with the bot stopped)"
+)
+
+
+def backup_database(settings: Settings, target: Path) -> int:
+    """A consistent copy of the SQLite database in `target`, even while the bot runs; its
+    size in bytes. OperationRefused `backup_unsupported` for PostgreSQL (pg_dump does it)."""
+    return backup_sqlite(_sqlite_database(settings, "backup_unsupported"), target)
+
+
+def restore_database(settings: Settings, source: Path) -> str:
+    """Put the backup `source` in place of the database, then migrate it; its revision.
+
+    Refused (OperationRefused, nothing changed) when `source` is not a rebalance-bot
+    database or is newer than this code, and while the database may not be overwritten
+    (`core.app.maintenance`: a bot's heartbeat is fresh, a run in progress, an order of
+    unknown outcome). The restored copy records no bot: the next `run` starts at once.
+    """
+    database = _sqlite_database(settings, "restore_unsupported")
+    revision = backup_revision(source)
+    if database.exists() and source.resolve() == database.resolve():
+        raise OperationRefused(
+            f"{source} is the database itself", code="restore_onto_itself", data={}
+        )
+    store = open_store(settings)
+    try:
+        refusal = restore_refusal(store)
+        if refusal is not None:
+            raise refusal
+    finally:
+        store.close()
+    restore_sqlite(source, database)
+    store = open_store(settings)  # migrates a backup from an older version
+    try:
+        store.clear_instance()
+    finally:
+        store.close()
+    return revision
+
+
+def _sqlite_database(settings: Settings, code: str) -> Path:
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        raise OperationRefused(
+            PG_DUMP_HINT
+            if is_postgres(settings.database_url)
+            else "DATABASE_URL names no SQLite file: back it up with that database's own tools",
+            code=code,
+            data={},
+        )
+    return path

@@ -14,8 +14,8 @@ import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from bot.cli import maintenance, words
 from bot.cli import render as cli_render
-from bot.cli import words
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
@@ -168,6 +168,7 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.choices["history"].add_argument("n", nargs="?", type=_positive, default=10)
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
+    maintenance.add_arguments(sub)
 
 
 def _positive(text: str) -> int:
@@ -211,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_bot(settings)
     if args.command == "healthcheck":
         return healthcheck(settings)
+    if args.command in maintenance.COMMANDS:
+        return maintenance.run(settings, args)
     try:
         output = asyncio.run(_run(settings, args))
     except ConfigError as e:  # a setting found wrong only once the exchange was asked

@@ -54,6 +54,13 @@ class InstanceStore(StoreBase):
             session.delete(row)
             return True
 
+    def clear_instance(self) -> None:
+        """Forget whichever bot was recorded (a restored copy: that bot does not run on it)."""
+        with self._unit() as session:
+            row = session.get(KvRow, INSTANCE_KEY)
+            if row is not None:
+                session.delete(row)
+
     def instance_beat(self) -> InstanceBeat | None:
         """The bot recorded on this database and the age of its last heartbeat, if any."""
         with self._unit() as session:
