@@ -37,6 +37,7 @@ from core.app.instance import HEARTBEAT_SECONDS
 from core.bootstrap import open_bot_rebalancer
 from core.config import Settings
 from core.logs import get_logger
+from core.off_loop import off_loop
 from telegram import BotCommand, LinkPreviewOptions, Update
 
 log = get_logger(__name__)
@@ -145,7 +146,7 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         alert_first_s=first_s,
         drift_band_pct=settings.drift_band_pct,
     )
-    data.opener = lambda: opener(settings)
+    data.opener = lambda: off_loop(opener(settings))  # the core on a loop of its own
     data.menu = tuple((c.name, c.description) for c in COMMANDS)
     for handler, group in handler_list():
         app.add_handler(handler, group=group)
