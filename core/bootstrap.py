@@ -199,8 +199,9 @@ def healthcheck(settings: Settings) -> int:
 # --- Backups (`rebalance-bot backup FILE` / `restore FILE`) ---------------------------------
 PG_DUMP_HINT = (
     "the database is PostgreSQL: back it up with the server's own tools, e.g. "
-    "`pg_dump --format=custom --file=rebalance.dump DATABASE_URL` (and `pg_restore "
-    "--clean --dbname=DATABASE_URL rebalance.dump` to put it back, with the bot stopped)"
+    "`pg_dump --format=custom --file=rebalance.dump postgresql://USER@HOST/DB` (DATABASE_URL "
+    "without +psycopg; `pg_restore --clean --dbname=... rebalance.dump` puts it back, with "
+    "the bot stopped)"
 )
 
 
