@@ -2,9 +2,9 @@
 
 PTB's polling loop already backs off by itself on any error from getUpdates (1 s, then
 1.5× each time, up to 30 s) and keeps polling; it hands each error to the updater's
-`error_callback`, which is `ConflictWatch`. It keeps the bot running and, at the first
-409 of a spell (none for `quiet_s` before it), logs one error and tells the allowed users
-once; later 409s of the same spell are logged as warnings only.
+`error_callback`, which is `ConflictWatch`. The bot keeps running; at the first 409 of a
+spell (none for `quiet_s` before it) one error is logged and the allowed users are told
+once (`tell_users`); later 409s of the same spell are logged as warnings only.
 """
 
 from __future__ import annotations
@@ -26,14 +26,16 @@ QUIET_S = 600.0  # a 409 after this long without one starts a new spell (told ag
 
 
 class ConflictWatch:
-    """The polling loop's error callback (must not raise): logs, and tells users once."""
+    """The polling loop's error callback (it must not raise): logs, and tells users once."""
 
     def __init__(
-        self, app: BotApp, quiet_s: float = QUIET_S, clock: Callable[[], float] = time.monotonic
+        self,
+        on_spell: Callable[[], object],
+        quiet_s: float = QUIET_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.app, self.quiet_s, self.clock = app, quiet_s, clock
+        self.on_spell, self.quiet_s, self.clock = on_spell, quiet_s, clock
         self.last: float | None = None
-        self.spells = 0
 
     def __call__(self, error: TelegramError) -> None:
         if not isinstance(error, Conflict):
@@ -44,9 +46,16 @@ class ConflictWatch:
         if last is not None and now - last < self.quiet_s:
             log.warning(CONFLICT, next="still backing off")
             return
-        self.spells += 1
         log.error(CONFLICT, next="backing off and polling again; stop the other instance")
-        users = sorted(self.app.bot_data.config.allowed_users)
-        self.app.create_task(
-            broadcast(self.app.bot, users, messages.CONFLICT_NOTICE), name="conflict-notice"
-        )
+        self.on_spell()
+
+
+def tell_users(app: BotApp) -> Callable[[], object]:
+    """What a new spell of conflicts does: send the allowed users the notice (in a task)."""
+
+    def tell() -> object:
+        users = sorted(app.bot_data.config.allowed_users)
+        notice = broadcast(app.bot, users, messages.CONFLICT_NOTICE)
+        return app.create_task(notice, name="conflict-notice")
+
+    return tell

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
-from bot.telegram.conflict import ConflictWatch
+from bot.telegram.conflict import ConflictWatch, tell_users
 from bot.telegram.messages import describe
 from bot.telegram.state import BotApp
 from core.errors import OperationRefused, RebalanceError
@@ -97,7 +97,9 @@ async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     for signum in _STOP_SIGNALS:
         loop.add_signal_handler(signum, supervisor.on_signal, signum)
     try:
-        async with running(app, poll_timeout_s=poll_timeout_s, on_poll_error=ConflictWatch(app)):
+        async with running(
+            app, poll_timeout_s=poll_timeout_s, on_poll_error=ConflictWatch(tell_users(app))
+        ):
             log.info("bot is running", bot=app.bot.username)
             await supervisor.stop.wait()
     except InvalidToken:

@@ -144,3 +144,24 @@ def test_a_restored_copy_records_no_bot(cli: Cli, backup: Path, store: Store) ->
     store.release_instance(OTHER_BOT)
     cli.ok("restore", str(backup))
     assert store.instance_beat() is None
+
+
+def test_a_backup_restores_into_a_database_that_is_not_there_yet(
+    cli: Cli, backup: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fresh = tmp_path / "new" / "rebalance.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{fresh}")
+    cli.ok("restore", str(backup))
+    assert "50.00%" in cli.ok("targets")
+    assert fresh.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_backup_of_a_database_that_is_not_there_fails_and_creates_nothing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{missing}")
+    result = cli("backup", str(tmp_path / "copy.db"))
+    assert result.code == 1
+    assert f"there is no database file at {missing}" in result.err
+    assert not missing.exists() and not (tmp_path / "copy.db").exists()
