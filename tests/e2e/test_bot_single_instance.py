@@ -1,6 +1,6 @@
 """One bot per account, with real `rebalance-bot run` processes on one database: the second
 is refused in one line naming the first (host, pid, heartbeat age) and exits 3, the first
-keeps answering; once the first has stopped, a new one starts."""
+keeps answering; once the first has stopped, or its heartbeat is stale, a new one starts."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ import signal
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+from core.app.instance import INSTANCE_STALE_SECONDS
+from core.app.records import LeaseOwner
+from core.store.db import make_engine, upgrade
+from core.store.repo import Store
 from tests.e2e.conftest import OWNER
 from tests.e2e.test_bot_process import RUN, bot_environment
+from tests.fakes.clocks import FakeClock
 from tests.fakes.telegram_server import FakeTelegram
 
 EXIT_INSTANCE_RUNNING = 3
@@ -77,3 +83,22 @@ async def test_once_the_first_bot_stopped_a_new_one_starts(
     async with bot_process(tg, tmp_path, "second"):
         tg.send_user_message(OWNER, "/help")
         await tg.wait_for_message(OWNER, contains="target weights", timeout=30)
+
+
+async def test_a_bot_recorded_by_another_host_holds_until_its_heartbeat_is_stale(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/db.sqlite"
+    upgrade(url)
+    beat_at = FakeClock(datetime.now(UTC))  # the other host's heartbeat, by the database clock
+    ghost = Store(make_engine(url), clock=beat_at)
+    elsewhere = LeaseOwner(host="pi", pid=4242, boot="boot-of-pi", token="token-of-pi")
+    assert ghost.claim_instance(elsewhere, INSTANCE_STALE_SECONDS, lambda _owner: False) is None
+    code, err = await run_to_exit(tg, tmp_path)
+    beat_at.advance(seconds=-(INSTANCE_STALE_SECONDS + 5))
+    assert ghost.refresh_instance(elsewhere)  # its last beat, long ago
+    ghost.close()
+    assert code == EXIT_INSTANCE_RUNNING
+    assert "host pi, pid 4242, last heartbeat " in err
+    async with bot_process(tg, tmp_path, "successor"):
+        pass
