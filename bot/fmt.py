@@ -111,3 +111,8 @@ def not_bought(assets: list[str], reasons: list[str]) -> str:
     """Planned buys the re-sizing dropped: 'Not bought: ETH, SOL (below ...)'."""
     why = "; ".join(dict.fromkeys(reasons))
     return f"Not bought: {', '.join(assets)} ({why})."
+
+
+def triggers(counts: dict[str, int] | None) -> str:
+    """What started the runs: 'manual 2, autopilot 1' ('' without runs)."""
+    return ", ".join(f"{name} {n}" for name, n in sorted((counts or {}).items()) if n)

@@ -16,8 +16,9 @@ from core.app.lease import LeaseTerms
 from core.app.maintenance import restore_refusal
 from core.app.ports import Exchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
-from core.app.settings import AppSettings
+from core.app.settings import AppSettings, AutopilotSettings
 from core.config import Settings
+from core.domain.autopilot import AutopilotMode, Caps
 from core.domain.models import PlanSettings
 from core.errors import ConfigError, ExchangeError, OperationRefused
 from core.exchange.paper import PaperExchange
@@ -57,6 +58,16 @@ def app_settings(settings: Settings) -> AppSettings:
         cooldown_minutes=settings.rebalance_cooldown_minutes,
         price_tolerance_pct=settings.price_drift_tolerance_pct,
         lease_stale_seconds=settings.lease_stale_seconds,
+        autopilot=autopilot_settings(settings),
+    )
+
+
+def autopilot_settings(settings: Settings) -> AutopilotSettings:
+    """AUTOPILOT and its caps; the check runs every ALERT_INTERVAL_MINUTES."""
+    return AutopilotSettings(
+        mode=AutopilotMode(settings.autopilot),
+        caps=Caps(settings.autopilot_max_trade_value, settings.autopilot_max_runs_per_day),
+        check_interval_minutes=settings.alert_interval_minutes,
     )
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -55,6 +55,8 @@ _EXAMPLES: Mapping[str, str] = {
     "target_weights": _DEFAULT_WEIGHTS,
     "rebalance_to": "band-edge (or target, halfway, 50%)",
     "drift_band_relative_pct": "25 (with DRIFT_BAND_PCT=5: the 5/25 rule)",
+    "autopilot": "propose (or off, or auto with AUTOPILOT_MAX_TRADE_VALUE set)",
+    "autopilot_max_trade_value": "500",
 }
 SECRET_FIELDS = frozenset({"kraken_api_key", "kraken_api_secret", "telegram_bot_token"})
 
@@ -153,8 +155,12 @@ class Settings(BaseSettings):
     alert_interval_minutes: int = Field(default=60, gt=0)
     paper_market_data: Literal["auto", "snapshot"] = "auto"
     lease_stale_seconds: int = Field(default=300, gt=0)
+    # Autopilot: propose or execute due rebalances on the scheduled check, behind caps.
+    autopilot: Literal["off", "propose", "auto"] = "off"
+    autopilot_max_trade_value: Decimal | None = Field(default=None, gt=0)
+    autopilot_max_runs_per_day: int = Field(default=4, gt=0)
 
-    @field_validator("trading_mode", "kraken_tier", "log_format", mode="before")
+    @field_validator("trading_mode", "kraken_tier", "log_format", "autopilot", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -171,7 +177,13 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a currency code (2-10 letters or digits)")
         return value
 
-    @field_validator(*SECRET_FIELDS, "max_orders", "drift_band_relative_pct", mode="before")
+    @field_validator(
+        *SECRET_FIELDS,
+        "max_orders",
+        "drift_band_relative_pct",
+        "autopilot_max_trade_value",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str):
@@ -208,12 +220,22 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _auto_needs_a_cap(self) -> Self:
+        if self.autopilot == "auto" and self.autopilot_max_trade_value is None:
+            raise _FieldProblem(
+                "autopilot_max_trade_value",
+                "is required when AUTOPILOT=auto: the most one automatic rebalance may trade, "
+                f"in {self.quote_currency}",
+            )
+        return self
+
     def secret_values(self) -> tuple[str, ...]:
         """The secret strings that are set, to hand to `configure_logging(secrets=...)`."""
         secrets = (self.kraken_api_key, self.kraken_api_secret, self.telegram_bot_token)
         found = [s.get_secret_value() for s in secrets if s is not None]
         password = urlsplit(self.database_url).password  # postgresql://user:PASSWORD@host/db
-        return tuple(found + ([password] if password else []))
+        return tuple(found + ([password, unquote(password)] if password else []))
 
 
 _TEMPLATES: Mapping[str, str] = {

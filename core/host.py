@@ -3,7 +3,9 @@
 A lease held by a process on this host, under this boot, whose pid is gone (or is this
 very process under an earlier lifetime, as after a container restart where the bot is
 pid 1 again) belonged to a dead predecessor: it can be taken over at once. Of a process on
-another host nothing can be told; its lease is taken over only once it is stale.
+another host nothing can be told; its lease is taken over only once it is stale. Containers
+that share a hostname and a kernel but not a pid namespace count as other hosts: a pid means
+nothing across namespaces.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from pathlib import Path
 from core.app.records import LeaseOwner
 
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+PID_NAMESPACE = Path("/proc/self/ns/pid")
 
 
 @cache
 def this_process() -> LeaseOwner:
     """This process, once per lifetime (the token is new at every start)."""
     return LeaseOwner(
-        host=socket.gethostname(), pid=os.getpid(), boot=_boot_id(), token=secrets.token_hex(8)
+        host=socket.gethostname(), pid=os.getpid(), boot=boot_of(), token=secrets.token_hex(8)
     )
 
 
@@ -58,8 +61,15 @@ def _zombie(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
-def _boot_id() -> str:
+def boot_of(boot_id: Path = BOOT_ID, namespace: Path = PID_NAMESPACE) -> str:
+    """The kernel's boot id and this process's pid namespace, as "BOOTID pid:[N]": pids of
+    two leases compare only when both match. "" when the boot id cannot be read (then a
+    lease is only ever taken over once it is stale)."""
     try:
-        return BOOT_ID.read_text().strip()
+        boot = boot_id.read_text().strip()
     except OSError:
         return ""
+    try:
+        return f"{boot} {os.readlink(namespace)}" if boot else ""
+    except OSError:
+        return boot

@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.cli import maintenance, words
+from bot.autopilot_body import pause_body, status_body
+from bot.cli import maintenance, render_autopilot, words
 from bot.cli import render as cli_render
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
@@ -22,7 +24,7 @@ from core.config import Settings, load_settings
 from core.domain.models import Plan
 from core.domain.statuses import RunOutcome
 from core.errors import ConfigError, ExecutionRefused, InputError, RebalanceError
-from core.logs import configure_logging
+from core.logs import Redactor, configure_logging
 
 Command = Callable[[Api, argparse.Namespace], Awaitable["str | Output"]]
 
@@ -58,13 +60,15 @@ async def _preview(app: Api, _: argparse.Namespace) -> str:
 async def _rebalance(app: Api, args: argparse.Namespace) -> str | Output:
     prepared = await app.prepare_rebalance(CLI_USER)
     print(cli_render.preview(prepared.plan, app.mode))
+    report = None
     try:
         refusal = _why_not(prepared.plan, args)
         if refusal:
             return refusal
         report = await app.execute(prepared.plan_id, CLI_USER, progress=_print_progress)
     finally:
-        _withdraw_if_pending(app, prepared.plan_id)
+        if report is None:  # an executed plan is spent; a failed withdrawal must not hide it
+            _withdraw_if_pending(app, prepared.plan_id)
     return Output(cli_render.report(report), EXIT_BY_OUTCOME[report.outcome])
 
 
@@ -133,6 +137,27 @@ async def _history(app: Api, args: argparse.Namespace) -> str:
     return cli_render.history(app.history(args.n))
 
 
+async def _status(app: Api, args: argparse.Namespace) -> str:
+    status = app.autopilot_status()
+    return _json(status_body(status)) if args.json else render_autopilot.status(status)
+
+
+async def _pause(app: Api, args: argparse.Namespace) -> str:
+    changed = app.pause_autopilot(CLI_USER)
+    return _json(pause_body(True, changed)) if args.json else render_autopilot.pause_result(changed)
+
+
+async def _resume(app: Api, args: argparse.Namespace) -> str:
+    changed = app.resume_autopilot(CLI_USER)
+    if args.json:
+        return _json(pause_body(False, changed))
+    return render_autopilot.resume_result(changed)
+
+
+def _json(body: dict[str, object]) -> str:
+    return json.dumps(body, indent=2, sort_keys=True)
+
+
 async def _migrate(app: Api, _: argparse.Namespace) -> str:
     return "Database is up to date."
 
@@ -147,6 +172,9 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "targets": (_targets, "show the target weights, or set them: targets BTC=50,ETH=50"),
     "stats": (_stats, "rebalances, traded volume, fees, drift before/after"),
     "history": (_history, "the last N rebalances with their orders"),
+    "status": (_status, "the autopilot: mode, paused or not, strategy, next check, last run, cap"),
+    "pause": (_pause, "hold automatic rebalances (kept in the database) until resume"),
+    "resume": (_resume, "let automatic rebalances run again"),
     "migrate": (_migrate, "apply database migrations and exit"),
 }
 
@@ -166,6 +194,8 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.choices["unlock"].add_argument("--all", action="store_true")
     sub.choices["targets"].add_argument("spec", nargs="?", help="e.g. BTC=50,ETH=30,SOL=20")
     sub.choices["history"].add_argument("n", nargs="?", type=_positive, default=10)
+    for name in ("status", "pause", "resume"):
+        sub.choices[name].add_argument("--json", action="store_true", help="print JSON")
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
     maintenance.add_arguments(sub)
@@ -220,19 +250,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
         return 2
     except RebalanceError as e:
-        return _fail(words.describe(e), args.debug)
+        return _fail(words.describe(e), args.debug, settings)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug: still one line unless --debug
-        return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug)
+        return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug, settings)
     print(output.text)
     return output.exit_code
 
 
-def _fail(message: str, debug: bool) -> int:
+def _fail(message: str, debug: bool, settings: Settings) -> int:
+    redactor = Redactor(settings.secret_values())  # a traceback may quote a URL or a header
     if debug:
-        traceback.print_exc()
-    print(f"rebalance-bot: {message}", file=sys.stderr)
+        print(redactor.scrub(traceback.format_exc()), file=sys.stderr, end="")
+    print(f"rebalance-bot: {redactor.scrub(message)}", file=sys.stderr)
     return 1
 
 

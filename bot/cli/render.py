@@ -222,6 +222,7 @@ def stats(s: Stats) -> str:
     by = ", ".join(f"{k} {v}" for k, v in sorted(s.runs_by_outcome.items())) or "none"
     lines = [
         f"Rebalances: {s.runs} ({by})",
+        *([f"Started by: {fmt.triggers(dict(s.runs_by_trigger))}"] if s.runs_by_trigger else []),
         f"Traded: {fmt.money(s.total_traded)} {q}; fees: {fmt.money(s.total_fees)} {q}",
         f"Average drift before: {fmt.pp(s.avg_drift_before).lstrip('+')}; "
         f"after: {fmt.pp(s.avg_drift_after).lstrip('+')}",
@@ -249,7 +250,7 @@ def history(runs: Sequence[RunSummary]) -> str:
             f"#{run.run_id} {run.started_at:%Y-%m-%d %H:%M} UTC {fmt.outcome(run.outcome.value)}: "
             f"traded {fmt.money(run.traded_value)}, fees {fmt.money(run.fees)}, "
             f"drift {fmt.pp(run.drift_before).lstrip('+')} -> "
-            f"{fmt.pp(run.drift_after).lstrip('+')}"
+            f"{fmt.pp(run.drift_after).lstrip('+')} ({run.trigger})"
         )
         orders = [
             f"    {o.side.value.upper()} {fmt.amount(o.filled)}/{fmt.amount(o.requested)} "

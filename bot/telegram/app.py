@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.telegram import auth, callbacks, failures, handlers, jobs
+from bot.telegram import auth, autopilot, callbacks, failures, handlers, jobs
 from bot.telegram.runner import EXIT_CONFIG, serve
 from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade
 from bot.telegram.transport import RetryingSender
@@ -45,7 +45,7 @@ log = get_logger(__name__)
 HandlerCallback = Callable[[Update, Context], Any]
 FacadeFactory = Callable[[Settings], AbstractAsyncContextManager[Facade]]
 CONCURRENT_UPDATES = 8
-ALERT_FIRST_S = 60.0
+ALERT_FIRST_S = 5.0  # the first scheduled check comes within 10 s of start
 RECONCILE_EVERY_S = 60.0  # orders of unknown outcome are asked about again this often
 
 
@@ -69,6 +69,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", "totals and drift over time, with a chart", handlers.stats),
     Command("history", "[N]: the last N rebalances", handlers.history),
     Command("alerts", "on or off: drift alerts", handlers.alerts),
+    # Autopilot (bot.telegram.autopilot)
+    Command("status", "the autopilot: mode, next check, last run, caps", autopilot.status),
+    Command("pause", "hold automatic rebalances", autopilot.pause),
+    Command("resume", "let automatic rebalances run again", autopilot.resume),
 )
 
 
@@ -145,6 +149,7 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         alert_interval_s=settings.alert_interval_minutes * 60.0,
         alert_first_s=first_s,
         drift_band_pct=settings.drift_band_pct,
+        autopilot=settings.autopilot,
     )
     data.opener = lambda: off_loop(opener(settings))  # the core on a loop of its own
     data.menu = tuple((c.name, c.description) for c in COMMANDS)
@@ -154,7 +159,8 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
     if app.job_queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
     interval = data.config.alert_interval_s
-    app.job_queue.run_repeating(jobs.drift_job, interval=interval, first=first_s, name="drift")
+    check = jobs.drift_job if settings.autopilot == "off" else autopilot.autopilot_job
+    app.job_queue.run_repeating(check, interval=interval, first=first_s, name=autopilot.JOB_NAME)
     app.job_queue.run_repeating(
         jobs.heartbeat_job, interval=HEARTBEAT_SECONDS, first=0, name="heartbeat"
     )

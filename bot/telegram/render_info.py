@@ -92,7 +92,9 @@ def targets(weights: Mapping[str, Decimal], title: str = "Target weights") -> st
 def _counts(stats: Stats) -> str:
     counts = sorted(stats.runs_by_outcome.items())
     parts = [f"{n} {esc(fmt.outcome(outcome))}" for outcome, n in counts if n]
-    return f"Rebalances: {stats.runs}" + (f" ({', '.join(parts)})" if parts else "")
+    by = fmt.triggers(dict(stats.runs_by_trigger))
+    started = f"; started by: {esc(by)}" if by else ""
+    return f"Rebalances: {stats.runs}" + (f" ({', '.join(parts)})" if parts else "") + started
 
 
 def stats(s: Stats) -> str:
@@ -132,6 +134,7 @@ def history(runs: Sequence[RunSummary], quote: str) -> str:
 def _run(run: RunSummary, quote: str) -> str:
     head = (
         f"#{run.run_id} {esc(when(run.started_at))}: <b>{esc(fmt.outcome(run.outcome.value))}</b>"
+        f" · {esc(run.trigger)}"
     )
     money = f"traded {fmt.money(run.traded_value)} {quote}, fees {fmt.money(run.fees)} {quote}"
     body = f"{esc(money)}, drift {esc(points(run.drift_before))} → {esc(points(run.drift_after))}"

@@ -33,6 +33,7 @@ class BotConfig:
     alert_interval_s: float
     alert_first_s: float
     drift_band_pct: Decimal
+    autopilot: str = "off"  # AUTOPILOT: off, propose, auto
 
 
 class BotData:

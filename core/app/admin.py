@@ -67,6 +67,7 @@ def run_summary(run: RunRecord) -> RunSummary:
         fees=run.fees,
         duration_s=run.duration_s,
         orders=tuple(outcome(e) for e in run.orders),
+        trigger=run.trigger,
     )
 
 
@@ -89,4 +90,5 @@ def stats(store: Store, quote: str, cooldown_minutes: int, mode: str) -> Stats:
         locks=tuple(store.locks()),
         quote_currency=quote,
         drift_series=record.drift_series,
+        runs_by_trigger=dict(record.runs_by_trigger),
     )

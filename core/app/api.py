@@ -4,14 +4,16 @@ carrying a stable `code`; front ends word them in their own terms."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from core.domain.autopilot import Action, Guard
 from core.domain.models import ZERO, Plan, Side, SkippedOrder
 from core.domain.statuses import OrderStatus, RunOutcome
+from core.errors import ExecutionRefused, RebalanceError
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class RunSummary:
     fees: Decimal
     duration_s: float
     orders: tuple[OrderOutcome, ...] = ()
+    trigger: str = "manual"  # what started it: manual, autopilot (later api)
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class Stats:
     locks: tuple[LockInfo, ...]
     quote_currency: str
     drift_series: tuple[tuple[datetime, Decimal, Decimal | None], ...] = field(default=())
+    runs_by_trigger: Mapping[str, int] = field(default_factory=dict)  # manual, autopilot, ...
 
     @property
     def runs(self) -> int:
@@ -141,6 +145,51 @@ class DriftAlert:
     """A rebalance became due: tell the users once, until the portfolio is back in band."""
 
     plan: Plan
+
+
+# --- Autopilot (core.app.autopilot) ---------------------------------------------------
+@dataclass(frozen=True)
+class AutopilotCheck:
+    """What one scheduled autopilot check did, for the front end to tell every allowed user.
+
+    `action` NOTHING: nothing to say. PROPOSE: `proposals` (one per user, each with its own
+    Confirm) and, in `auto`, the `guards` that held the automatic run. EXECUTE: the run's
+    `report`, or the `failure` that stopped it. WAIT: held by `guards` (a cooldown, orders of
+    unknown outcome) or by an execution `refusal`; `tell` is False when already told.
+    """
+
+    action: Action
+    plan: Plan | None = None
+    guards: tuple[Guard, ...] = ()
+    proposals: tuple[PreparedPlan, ...] = ()
+    report: ExecutionReport | None = None
+    failure: RebalanceError | None = None
+    refusal: ExecutionRefused | None = None
+    tell: bool = False
+    max_trade_value: Decimal | None = None
+    max_runs_per_day: int = 0
+    runs_today: int = 0
+    cooldown_ends_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AutopilotStatus:
+    """The autopilot as it stands: mode, pause, strategy, next check, last run, caps."""
+
+    mode: str  # off, propose, auto
+    paused: bool
+    paused_by: str | None
+    paused_at: datetime | None
+    strategy: str  # REBALANCE_TO as written
+    check_interval_minutes: int
+    last_check_at: datetime | None
+    next_check_at: datetime | None  # None until a running bot has checked once
+    last_run: RunSummary | None
+    max_trade_value: Decimal | None
+    max_runs_per_day: int
+    runs_today: int  # automatic runs started this UTC day
+    cooldown_ends_at: datetime | None
+    quote_currency: str
 
 
 Progress = Callable[[OrderOutcome], Awaitable[None]]  # told how each order ended
@@ -177,3 +226,8 @@ class Api(Protocol):
     def alerts_enabled(self, user_id: str) -> bool: ...
     def set_alerts(self, user_id: str, enabled: bool) -> None: ...
     def heartbeat(self) -> None: ...
+    # Autopilot: the scheduled check when AUTOPILOT is propose or auto, pause and status.
+    async def autopilot_check(self, users: Sequence[str]) -> AutopilotCheck: ...
+    def pause_autopilot(self, user_id: str) -> bool: ...
+    def resume_autopilot(self, user_id: str) -> bool: ...
+    def autopilot_status(self) -> AutopilotStatus: ...

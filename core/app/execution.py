@@ -24,7 +24,7 @@ from typing import Any
 import structlog
 
 from core.app.api import ExecutionReport, Progress
-from core.app.lease import held_lease
+from core.app.lease import RECONCILE_LEASE, held_lease
 from core.app.order_desk import OrderDesk
 from core.app.progress import Reporter
 from core.app.records import PlanRecord
@@ -61,9 +61,7 @@ class Execution:
         plan = self._verified_plan(record)
         async with held_lease(self.store, self.plan_id, self.deps.lease) as lease:
             if lease is None:
-                raise ExecutionRefused(
-                    "Another rebalance is running right now; wait for its report.", code="busy"
-                )
+                raise self._busy()
             self._refuse_if_superseded(record)  # under the lease: no other run can start now
             self._refuse_if_config_changed(record)
             self._refuse_during_cooldown(self.deps.clock())
@@ -73,6 +71,17 @@ class Execution:
                 self.deps.exchange, self.store, self.deps.clock, self.plan_id, self.mode, lease
             )
             return await Run(self.deps, self.reporter, desk, plan, run_id).execute(market)
+
+    def _busy(self) -> ExecutionRefused:
+        if self.store.lease_holder() == RECONCILE_LEASE:
+            return ExecutionRefused(
+                "Orders of an earlier run are being checked with the exchange right now; "
+                "confirm again in a moment.",
+                code="busy",
+            )
+        return ExecutionRefused(
+            "Another rebalance is running right now; wait for its report.", code="busy"
+        )
 
     def _withdraw(self, error: ExecutionRefused) -> ExecutionRefused:
         """End the pending plan (it can never pass this check again) and return the refusal."""

@@ -2,7 +2,7 @@
 
 `held_lease` takes the lease (or yields None when another live process holds it), keeps it
 fresh from a heartbeat task while the block runs (fills and balance reads can take long),
-and gives it back at the end. `Lease.refresh()` is what the order desk calls before each
+and gives it back at the end. `Lease.renew()` is what the order desk calls before each
 order: an order is sent only right after the lease was refreshed.
 """
 
@@ -48,6 +48,9 @@ class LeaseTerms:
         return self.is_dead(owner)
 
 
+RECONCILE_LEASE = "reconcile"  # the holder name of a reconciliation (plans hold it by id)
+
+
 class Lease:
     """The lease, held by `holder` for this process."""
 
@@ -55,25 +58,33 @@ class Lease:
         self.store, self.holder, self.terms = store, holder, terms
         self.lost = False
 
-    def refresh(self) -> bool:
-        """Refresh it now; False (and lost from then on) if it is no longer ours or the
-        database did not answer: then no order may be sent."""
+    def renew(self) -> bool:
+        """Refresh it now; False (and lost from then on) if it is no longer ours. A database
+        that does not answer raises StorageError: the lease may well still be ours, so the
+        caller may try again (the order desk does, before each order)."""
         if self.lost:
             return False
-        try:
-            kept = self.store.refresh_lease(self.holder, self.terms.owner)
-        except StorageError as e:
-            log.warning("lease.refresh_failed", holder=self.holder, error=str(e))
-            return False
+        kept = self.store.refresh_lease(self.holder, self.terms.owner)
         if not kept:
             self.lost = True
             log.error("lease.lost", holder=self.holder)
         return kept
 
+    def refresh(self) -> bool:
+        """`renew`, with a database failure read as "not refreshed" (the heartbeat's way)."""
+        try:
+            return self.renew()
+        except StorageError as e:
+            log.warning("lease.refresh_failed", holder=self.holder, error=str(e))
+            return False
+
     async def heartbeat(self) -> None:
         while not self.lost:
             await asyncio.sleep(self.terms.heartbeat_seconds)
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception as e:  # a bug here must not replace the run's report
+                log.error("lease.heartbeat_failed", holder=self.holder, exc_info=e)
 
 
 @asynccontextmanager

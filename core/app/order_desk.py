@@ -124,7 +124,7 @@ class OrderDesk:
 
         def write() -> bool:
             with self.store.unit_of_work() as uow:
-                if self.lease is not None and not self.lease.refresh():
+                if self.lease is not None and not self.lease.renew():
                     return False  # rolled back: no intent without the lease
                 self._intent(request)
                 uow.commit()

@@ -42,7 +42,7 @@ class PlanReader:
 
     async def read(self) -> Reading:
         read_at = self.clock()
-        basis = self.store.plan_basis()
+        basis = self.store.plan_basis(self.settings.mode)
         assets = set(basis.targets) | _locked(basis) | self._remembered_holdings()
         portfolio = await read_portfolio(self.exchange, assets, self.settings.quote)
         self._remember_holdings(held_assets(portfolio))

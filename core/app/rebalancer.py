@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -16,6 +16,8 @@ import structlog
 
 from core.app import admin, drift_alerts
 from core.app.api import (
+    AutopilotCheck,
+    AutopilotStatus,
     DriftAlert,
     ExecutionReport,
     LockInfo,
@@ -25,9 +27,10 @@ from core.app.api import (
     RunSummary,
     Stats,
 )
+from core.app.autopilot import Autopilot
 from core.app.execution import Execution, cooldown_refusal
 from core.app.instance import BotInstance
-from core.app.lease import LeaseTerms, held_lease
+from core.app.lease import RECONCILE_LEASE, LeaseTerms, held_lease
 from core.app.ports import Exchange
 from core.app.reading import PlanReader
 from core.app.records import LeaseOwner, PlanRecord
@@ -40,7 +43,6 @@ from core.domain.models import Plan
 from core.domain.statuses import PlanStatus
 
 log = structlog.get_logger(__name__)
-RECONCILE_LEASE = "reconcile"
 
 HEARTBEAT_KEY = "bot.heartbeat"
 
@@ -68,6 +70,7 @@ class Rebalancer:
         )
         self.reader = PlanReader(exchange, store, settings, clock)
         self.instance = instance  # set when this process is the database's bot
+        self.autopilot = Autopilot(self, store, settings, clock)
 
     @property
     def mode(self) -> str:
@@ -118,11 +121,17 @@ class Rebalancer:
         return PreparedPlan(record.id, user_id, plan, expires)
 
     async def execute(
-        self, plan_id: str, user_id: str, progress: Progress | None = None
+        self,
+        plan_id: str,
+        user_id: str,
+        progress: Progress | None = None,
+        *,
+        trigger: str = "manual",
     ) -> ExecutionReport:
-        """Run a stored plan at most once, for its owner, before expiry; raises ExecutionRefused."""
+        """Run a stored plan at most once, for its owner, before expiry; raises ExecutionRefused.
+        `trigger` is what the run records as having started it (manual, autopilot)."""
         await self.reconcile()
-        return await Execution(self._deps(), plan_id, user_id, progress).run()
+        return await Execution(self._deps(), plan_id, user_id, progress, trigger).run()
 
     def _deps(self) -> ExecutionDeps:
         return ExecutionDeps(
@@ -197,7 +206,9 @@ class Rebalancer:
     # --- Alerts --------------------------------------------------------------------------
     async def poll_drift(self) -> DriftAlert | None:
         """An alert when a rebalance has become due; None while already alerted or in band."""
-        return drift_alerts.after_check(self.store, await self.check(), self.clock())
+        plan = await self.check()
+        self.autopilot.note_check(self.clock())
+        return drift_alerts.after_check(self.store, plan, self.clock())
 
     def note_check_failure(self) -> bool:
         """Count a failed scheduled check; True exactly once, when users should be told."""
@@ -208,6 +219,21 @@ class Rebalancer:
 
     def set_alerts(self, user_id: str, enabled: bool) -> None:
         self.store.set_alerts(user_id, enabled)
+
+    # --- Autopilot (core.app.autopilot) -------------------------------------------------
+    async def autopilot_check(self, users: Sequence[str]) -> AutopilotCheck:
+        """The scheduled check under AUTOPILOT=propose|auto: propose or execute, once per
+        band crossing, behind the caps; `users` get the proposals."""
+        return await self.autopilot.check(users)
+
+    def pause_autopilot(self, user_id: str) -> bool:
+        return self.autopilot.pause(user_id)
+
+    def resume_autopilot(self, user_id: str) -> bool:
+        return self.autopilot.resume(user_id)
+
+    def autopilot_status(self) -> AutopilotStatus:
+        return self.autopilot.status()
 
     def heartbeat(self) -> None:
         """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""

@@ -145,6 +145,7 @@ class StatsRecord:
     volume_by_symbol: Mapping[str, Decimal]  # "BTC/EUR" -> quote value traded
     last_run: RunRecord | None
     drift_series: tuple[tuple[datetime, Decimal, Decimal | None], ...] = field(default=())
+    runs_by_trigger: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def runs(self) -> int:

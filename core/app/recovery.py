@@ -6,6 +6,7 @@ left by a dead process is taken over once stale (see `Rebalancer.reconcile`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from core.app.journal import confirm, outcome, unresolved_entries
 from core.app.ports import Exchange
 from core.app.records import JournalEntry, RunRecord
 from core.app.repositories import Store
+from core.domain.codec import plan_from_dict
 from core.domain.models import ZERO
 from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome, run_outcome
 
@@ -112,9 +114,10 @@ def _finish(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
 def _finish_run(store: Store, run: RunRecord, now: datetime, *, note: str) -> None:
     statuses = [e.status for e in run.orders]
     ok = sum(1 for s in statuses if s is OrderStatus.FILLED)
+    outcome = run_outcome(statuses, dropped=_never_sent(store, run))
     store.finish_run(
         run.id,
-        outcome=_outcome(statuses, interrupted=note == INTERRUPTED),
+        outcome=_interrupted(outcome) if note == INTERRUPTED else outcome,
         drift_after=run.drift_after,
         traded_value=sum((e.cost for e in run.orders), ZERO),
         fees=sum((e.fee for e in run.orders), ZERO),
@@ -127,9 +130,16 @@ def _finish_run(store: Store, run: RunRecord, now: datetime, *, note: str) -> No
     )
 
 
-def _outcome(statuses: list[OrderStatus], *, interrupted: bool) -> RunOutcome:
+def _never_sent(store: Store, run: RunRecord) -> int:
+    """Planned orders the run has no journal entry for: re-sized away, or never reached."""
+    record = store.get_plan(run.plan_id)
+    if record is None:
+        return 0
+    planned = plan_from_dict(json.loads(record.payload_json)).orders
+    sent = {(e.symbol, e.side) for e in run.orders}
+    return sum((o.symbol, o.side) not in sent for o in planned)
+
+
+def _interrupted(outcome: RunOutcome) -> RunOutcome:
     """A run cut short never counts as full: orders after the crash were never sent."""
-    outcome = run_outcome(statuses)
-    if interrupted and outcome is RunOutcome.FULL:
-        return RunOutcome.PARTIAL
-    return outcome
+    return RunOutcome.PARTIAL if outcome is RunOutcome.FULL else outcome

@@ -119,7 +119,9 @@ class Run:
             fills = [_fill(o) for o in self.desk.outcomes() if o.filled > 0]
             balances = after_fills(start, [f for f in fills if f.side not in counted], self.quote)
             portfolio = Portfolio(balances=balances, market=market)
-            return self.deps.reader.plan_of(portfolio, self.deps.store.plan_basis())
+            return self.deps.reader.plan_of(
+                portfolio, self.deps.store.plan_basis(self.deps.settings.mode)
+            )
         except Exception as e:  # the orders are out: nothing here may fail the report
             log.warning("execution.drift_after_unavailable", error=f"{type(e).__name__}: {e}")
             return None

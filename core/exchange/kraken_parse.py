@@ -257,11 +257,12 @@ def order_from_raw(
     average = to_decimal(info.get("price"))
     order_type, limit = _type_and_limit(descr)
     post_only = "post" in str(info.get("oflags") or "").split(",")
+    side = _side(txid, descr)
     return OrderResult(
         client_id=info.get("cl_ord_id") or None,
         exchange_id=txid,
         symbol=market.symbol if market is not None else pair,
-        side=Side(str(descr.get("type"))),
+        side=side,
         state=order_state(str(info.get("status")), amount, filled),
         amount=amount,
         filled=filled,
@@ -275,6 +276,15 @@ def order_from_raw(
         maker_share=maker_share(order_type, post_only=post_only),
         closed_at=epoch_time(info.get("closetm")),
     )
+
+
+def _side(txid: str, descr: Mapping[str, Any]) -> Side:
+    """buy or sell; a record without either is malformed: refused as an answer we cannot
+    read (the order stays unresolved, asked about again), never a crash."""
+    try:
+        return Side(str(descr.get("type")))
+    except ValueError:
+        raise ExchangeUnavailable(f"Kraken's record of order {txid} has no side") from None
 
 
 def _type_and_limit(descr: Mapping[str, Any]) -> tuple[OrderType, Decimal | None]:

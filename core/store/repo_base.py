@@ -92,7 +92,7 @@ class StoreBase:
                 session.commit()
         except SQLAlchemyError as e:
             raise StorageError(
-                f"the database failed, nothing was changed: {describe_error(e)}"
+                f"the database failed (this write was rolled back): {describe_error(e)}"
             ) from e
 
 

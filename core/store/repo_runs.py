@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, col, exists, select
+from sqlmodel import Session, col, exists, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from core.app.records import JournalEntry, RunRecord, StatsRecord
@@ -139,7 +139,22 @@ class RunStore(StoreBase):
             volume_by_symbol={s: v for s, v in sorted(volume.items()) if v},
             last_run=last[0] if last else None,
             drift_series=tuple((r.started_at, r.drift_before, r.drift_after) for r in oldest_first),
+            runs_by_trigger=dict(Counter(r.trigger for r in rows)),
         )
+
+    def runs_started_since(self, since: datetime, *, mode: str, trigger: str) -> int:
+        """How many runs in `mode` started by `trigger` began at or after `since`."""
+        statement = (
+            select(func.count())
+            .select_from(RunRow)
+            .where(
+                col(RunRow.mode) == mode,
+                col(RunRow.trigger) == trigger,
+                col(RunRow.started_at) >= since,
+            )
+        )
+        with self._unit() as session:
+            return int(session.exec(statement).one())
 
 
 def _placed() -> Any:

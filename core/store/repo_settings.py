@@ -38,16 +38,20 @@ class SettingsStore(StoreBase):
         with self._unit() as session:
             return _version(session)
 
-    def plan_basis(self) -> PlanBasis:
+    def plan_basis(self, mode: str) -> PlanBasis:
         """Targets, locks, their version and the run watermark, read as one consistent view.
 
-        `runs_seen` is the newest run id such that every run up to it had ended: a run with
-        a higher id started after this read, or was still running during it.
+        `runs_seen` is the newest run id such that every run of `mode` up to it had ended: a
+        run of `mode` with a higher id started after this read, or was still running during
+        it. Runs of the other mode never count (a paper run left unfinished, which a live
+        process never recovers, must not hold back every live plan).
         """
         with self._unit() as session:
             newest = session.exec(select(func.max(RunRow.id))).one() or 0
             running = session.exec(
-                select(func.min(RunRow.id)).where(col(RunRow.finished_at).is_(None))
+                select(func.min(RunRow.id)).where(
+                    col(RunRow.finished_at).is_(None), col(RunRow.mode) == mode
+                )
             ).one()
             return PlanBasis(
                 runs_seen=newest if running is None else running - 1,

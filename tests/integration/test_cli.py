@@ -436,6 +436,19 @@ def test_debug_prints_a_traceback_on_an_error(cli: Cli) -> None:
     assert result.err_lines[-1].startswith("rebalance-bot: XYZ ")
 
 
+def test_debug_tracebacks_and_error_lines_never_show_a_secret(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = "999999:AAsecretTOKENneverSHOWN"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+
+    result = cli("--debug", "lock", token)  # pasted by mistake: echoed in the error
+
+    assert result.code == 1
+    assert "Traceback" in result.err
+    assert "AAsecretTOKENneverSHOWN" not in result.err + result.out
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.app.recovery import refresh_run_totals
 from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 from core.errors import ExchangeError
 from tests.integration.conftest import OWNER, Account
@@ -155,6 +156,25 @@ async def test_a_run_whose_resizing_dropped_every_buy_says_what_was_not_bought_a
     assert report.outcome is RunOutcome.PARTIAL  # not "done": nothing was bought
     assert {d.asset for d in report.dropped} == {"ETH", "SOL", "ADA"}
     assert all("cash" in d.reason or "minimum" in d.reason for d in report.dropped)
+
+
+async def test_a_later_reconciliation_never_relabels_a_run_with_dropped_buys_full(
+    live: Account,
+) -> None:
+    """The run's totals are redone when a late answer resolves one of its orders: the buys
+    the re-sizing left out were never sent, so the run stays partial."""
+    prepared = await live.app.prepare_rebalance(OWNER)
+    live.fake.fail_next("QueryOrders", "delay:0.3")
+    executing = asyncio.ensure_future(live.app.execute(prepared.plan_id, OWNER))
+    await until(live.placed)
+    live.fake.set_balance("ZEUR", 0)
+    report = await executing
+    (sell,) = report.orders
+
+    refresh_run_totals(live.store, [sell.client_order_id], live.clock())
+
+    (run,) = live.app.history(1)
+    assert run.outcome is RunOutcome.PARTIAL
 
 
 # -- 7. fills: their mode and the exchange's close time -----------------------------------------

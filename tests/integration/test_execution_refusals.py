@@ -138,6 +138,19 @@ async def test_a_price_move_within_the_tolerance_does_not_stop_the_plan(account:
     assert report.outcome is RunOutcome.FULL
 
 
+async def test_a_confirm_during_a_reconciliation_says_earlier_orders_are_being_checked(
+    account: Account,
+) -> None:
+    prepared = await account.app.prepare_rebalance(OWNER)
+    other = account.processes.spawn(host="otherhost")  # another process reconciling
+    assert account.store.acquire_lease("reconcile", other, 300)
+    with pytest.raises(ExecutionRefused) as caught:
+        await account.app.execute(prepared.plan_id, OWNER)
+    assert caught.value.code == "busy"
+    assert "being checked with the exchange" in str(caught.value)
+    assert status(account, prepared.plan_id) is PlanStatus.PENDING
+
+
 async def test_two_plans_executed_at_once_run_one_and_refuse_the_other_as_busy(
     account: Account,
 ) -> None:

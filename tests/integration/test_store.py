@@ -946,3 +946,19 @@ def test_a_refusal_names_no_plan_id_and_carries_it_as_data(store: Store, by: str
 
     assert plan_id not in str(refused) and refused.data["plan_id"] == plan_id
     assert refused.next_step == "fresh_plan"
+
+
+def test_a_paper_run_left_unfinished_never_holds_back_live_plans(store: Store) -> None:
+    """A paper CLI interrupted mid-run leaves its run `running`; a live process never
+    recovers paper runs, so the live watermark must not stop at it."""
+    store.add_plan(a_plan("paper-1", mode="paper"))
+    store.start_run("paper-1", OWNER, Decimal(8), NOW, mode="paper")  # never finished
+    live_run = finished_run(
+        store, "live-1", LATER, RunOutcome.FULL, OrderStatus.FILLED, mode="live"
+    )
+
+    basis = store.plan_basis("live")
+
+    assert basis.runs_seen == live_run  # every live run up to it had ended
+    assert store.superseding_run(basis.runs_seen, "live") is None
+    assert store.plan_basis("paper").runs_seen == live_run - 2  # the paper run still counts

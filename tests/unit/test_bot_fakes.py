@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -22,6 +22,8 @@ from telegram.request import BaseRequest, RequestData
 from bot.telegram.app import build_application
 from bot.telegram.state import BotApp
 from core.app.api import (
+    AutopilotCheck,
+    AutopilotStatus,
     DriftAlert,
     ExecutionReport,
     LockInfo,
@@ -32,6 +34,7 @@ from core.app.api import (
     Stats,
 )
 from core.config import Settings
+from core.domain.autopilot import Action
 from core.domain.models import Plan, Side
 from core.domain.planner import make_plan
 from core.domain.statuses import RunOutcome
@@ -189,6 +192,8 @@ class FakeFacade:
     outcome: RunOutcome = RunOutcome.FULL  # what execute() reports
     confirmable: bool | None = None  # what plan_confirmable() says (None: as the core would)
     reconciled: tuple[OrderOutcome, ...] = ()  # what reconcile() resolves
+    autopilot: AutopilotCheck | None = None  # what autopilot_check() returns
+    autopilot_paused: bool = False
 
     def _call(self, name: str, *args: Any) -> None:
         self.calls.append((name, args))
@@ -211,7 +216,12 @@ class FakeFacade:
         return PreparedPlan("plan-1", user_id, self.plan, NOW + timedelta(minutes=2))
 
     async def execute(
-        self, plan_id: str, user_id: str, progress: Progress | None = None
+        self,
+        plan_id: str,
+        user_id: str,
+        progress: Progress | None = None,
+        *,
+        trigger: str = "manual",
     ) -> ExecutionReport:
         self._call("execute", plan_id, user_id)
         if self.refusal is not None:
@@ -310,6 +320,30 @@ class FakeFacade:
 
     def heartbeat(self) -> None:
         self._call("heartbeat")
+
+    # --- autopilot ----------------------------------------------------------------------
+    async def autopilot_check(self, users: Sequence[str]) -> AutopilotCheck:
+        self._call("autopilot_check", tuple(users))
+        return self.autopilot or AutopilotCheck(Action.NOTHING, self.plan)
+
+    def pause_autopilot(self, user_id: str) -> bool:
+        self._call("pause_autopilot", user_id)
+        changed, self.autopilot_paused = not self.autopilot_paused, True
+        return changed
+
+    def resume_autopilot(self, user_id: str) -> bool:
+        self._call("resume_autopilot", user_id)
+        changed, self.autopilot_paused = self.autopilot_paused, False
+        return changed
+
+    def autopilot_status(self) -> AutopilotStatus:
+        self._call("autopilot_status")
+        return AutopilotStatus(
+            "auto", self.autopilot_paused, str(OWNER) if self.autopilot_paused else None,
+            NOW if self.autopilot_paused else None, "band-edge", 60, NOW,
+            NOW + timedelta(hours=1), self.runs[-1] if self.runs else None, Decimal(500), 4, 1,
+            None, "EUR",
+        )  # fmt: skip
 
 
 def _filled(asset: str, side: Side, amount: Decimal, price: Decimal) -> OrderOutcome:

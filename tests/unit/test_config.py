@@ -412,3 +412,8 @@ def test_env_example_loads_as_the_defaults() -> None:
 def test_a_database_password_is_treated_as_a_secret_for_the_logs() -> None:
     settings = Settings(_env_file=None, database_url="postgresql://bot:hunter2@db/rebalance")
     assert "hunter2" in settings.secret_values()
+
+
+def test_a_percent_encoded_database_password_is_a_secret_in_both_forms() -> None:
+    settings = Settings(_env_file=None, database_url="postgresql://bot:p%40ss%2Fw@db/rebalance")
+    assert {"p%40ss%2Fw", "p@ss/w"} <= set(settings.secret_values())

@@ -278,3 +278,10 @@ def test_a_recorded_market_order_reads_as_taker_and_a_plain_limit_as_unknown() -
         Decimal("2882.44"),
         None,
     )
+
+
+def test_an_order_record_without_a_side_is_an_unreadable_answer_not_a_crash() -> None:
+    (txid, info), *_ = recorded("ClosedOrders.json")["result"]["closed"].items()
+    malformed = info | {"descr": {k: v for k, v in info["descr"].items() if k != "type"}}
+    with pytest.raises(ExchangeUnavailable, match="no side"):
+        order_from_raw(txid, malformed, lambda pair: None)
