@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from bot.telegram import markup, messages, render_info
 from bot.telegram.blocking import blocking
 from bot.telegram.state import BotData, Context, Facade
-from core.errors import RebalanceError
+from core.errors import OperationRefused, RebalanceError
 from core.logs import get_logger
 from telegram import Bot
 
@@ -56,6 +56,9 @@ async def heartbeat_job(context: Context) -> None:
     """Record that the bot is alive, for `rebalance-bot healthcheck` (the Docker HEALTHCHECK)."""
     try:
         await blocking(context.bot_data.facade.heartbeat)
+    except OperationRefused as e:  # another bot took over the database: this one stops
+        log.error("stopping: another bot instance runs on this database", error=str(e))
+        context.bot_data.on_taken_over()
     except RebalanceError as e:
         log.warning("heartbeat not recorded", error=str(e))
 

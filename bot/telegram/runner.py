@@ -89,6 +89,11 @@ class _Supervisor:
             log.info("stop signal received", signal=signal.Signals(signum).name)
         self.stop.set()
 
+    def taken_over(self) -> None:
+        """Another bot has claimed the database: stop, and exit as a refused start does."""
+        self.exit_code = EXIT_INSTANCE_RUNNING
+        self.stop.set()
+
 
 async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a fatal problem (non-zero, with one log line)."""
@@ -96,6 +101,7 @@ async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     loop = asyncio.get_running_loop()
     for signum in _STOP_SIGNALS:
         loop.add_signal_handler(signum, supervisor.on_signal, signum)
+    app.bot_data.on_taken_over = supervisor.taken_over
     try:
         async with running(
             app, poll_timeout_s=poll_timeout_s, on_poll_error=ConflictWatch(tell_users(app))

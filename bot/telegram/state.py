@@ -44,6 +44,7 @@ class BotData:
         self.opener: FacadeOpener | None = None
         self.claims: set[str] = set()  # plan ids a button press is handling or has handled
         self.menu: tuple[tuple[str, str], ...] = ()  # (command, description) for /help
+        self.on_taken_over: Callable[[], None] = lambda: None  # another bot has the database
         self._config: BotConfig | None = None
         self._facade: Facade | None = None
         self._charts: Executor | None = None

@@ -39,17 +39,17 @@ class BotInstance:
             raise instance_running(other, self.stale_seconds)
         log.info("instance.claimed", host=self.terms.owner.host, pid=self.terms.owner.pid)
 
-    def beat(self) -> bool:
-        """Refresh the record; False (logged as an error) if another instance took over."""
+    def beat(self) -> None:
+        """Refresh the record; OperationRefused `instance_running` if another instance took
+        over (this one's heartbeat had gone stale): this process must stop being the bot."""
         if self.store.refresh_instance(self.terms.owner):
-            return True
+            return
         other = self.store.instance_beat()
-        log.error(
-            "another bot instance took over this database",
-            host=other.owner.host if other else "",
-            pid=other.owner.pid if other else 0,
-        )
-        return False
+        if other is None:  # released in between: take it back
+            self.claim()
+            return
+        log.error("another bot instance took over this database", host=other.owner.host)
+        raise instance_running(other, self.stale_seconds)
 
     def release(self) -> None:
         """Stopped cleanly: the next bot may start at once. A database failure leaves the

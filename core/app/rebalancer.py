@@ -236,7 +236,8 @@ class Rebalancer:
         return self.autopilot.status()
 
     def heartbeat(self) -> None:
-        """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
+        """Record that the bot is alive (read by `rebalance-bot healthcheck`); for the
+        database's bot, OperationRefused `instance_running` if another bot took over."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
         if self.instance is not None:

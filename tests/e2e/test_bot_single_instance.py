@@ -12,11 +12,15 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from structlog.testing import capture_logs
+
+from bot.telegram.app import build_application
+from bot.telegram.runner import serve
 from core.app.instance import INSTANCE_STALE_SECONDS
 from core.app.records import LeaseOwner
 from core.store.db import make_engine, upgrade
 from core.store.repo import Store
-from tests.e2e.conftest import OWNER
+from tests.e2e.conftest import OWNER, SettingsFactory
 from tests.e2e.test_bot_process import RUN, bot_environment
 from tests.fakes.clocks import FakeClock
 from tests.fakes.telegram_server import FakeTelegram
@@ -102,3 +106,23 @@ async def test_a_bot_recorded_by_another_host_holds_until_its_heartbeat_is_stale
     assert "host pi, pid 4242, last heartbeat " in err
     async with bot_process(tg, tmp_path, "successor"):
         pass
+
+
+async def test_a_bot_whose_database_another_bot_took_over_stops_with_exit_3(
+    tg: FakeTelegram, paper_settings: SettingsFactory, db_path: Path
+) -> None:
+    app = build_application(paper_settings(), alert_first_s=3600)
+    serving = asyncio.create_task(serve(app, poll_timeout_s=1))
+    tg.send_user_message(OWNER, "/start")
+    await tg.wait_for_message(OWNER, contains="target weights", timeout=30)
+    usurper = Store(make_engine(f"sqlite:///{db_path}"))
+    elsewhere = LeaseOwner(host="pi", pid=4242, boot="boot-of-pi", token="token-of-pi")
+    assert usurper.claim_instance(elsewhere, 0, lambda _owner: False) is None  # ours was stale
+    usurper.close()
+    assert app.job_queue is not None
+    [beat] = app.job_queue.get_jobs_by_name("heartbeat")
+    with capture_logs() as logs:
+        await beat.run(app)
+        code = await asyncio.wait_for(serving, 30)
+    assert code == EXIT_INSTANCE_RUNNING
+    assert any(e["event"].startswith("stopping: another bot instance") for e in logs)
