@@ -13,7 +13,7 @@ import structlog
 
 from core.app.instance import BotInstance
 from core.app.lease import LeaseTerms
-from core.app.maintenance import restore_refusal
+from core.app.maintenance import hold_for_restore
 from core.app.ports import Exchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
 from core.app.settings import AppSettings, AutopilotSettings
@@ -228,7 +228,8 @@ def restore_database(settings: Settings, source: Path) -> str:
     Refused (OperationRefused, nothing changed) when `source` is not a rebalance-bot
     database or is newer than this code, and while the database may not be overwritten
     (`core.app.maintenance`: a bot's heartbeat is fresh, a run in progress, an order of
-    unknown outcome). The restored copy records no bot: the next `run` starts at once.
+    unknown outcome); meanwhile this process holds it as its bot, so none starts. The
+    restored copy records no bot: the next `run` starts at once.
     """
     database = _sqlite_database(settings, "restore_unsupported")
     revision = backup_revision(source)
@@ -236,17 +237,19 @@ def restore_database(settings: Settings, source: Path) -> str:
         raise OperationRefused(
             f"{source} is the database itself", code="restore_onto_itself", data={}
         )
-    store = open_store(settings)
+    store, terms = open_store(settings), lease_terms(settings)
     try:
-        refusal = restore_refusal(store)
-        if refusal is not None:
-            raise refusal
+        hold_for_restore(store, terms)  # no bot starts while the copy goes in
+        try:
+            restore_sqlite(source, database)
+        except BaseException:
+            store.release_instance(terms.owner)
+            raise
     finally:
         store.close()
-    restore_sqlite(source, database)
     store = open_store(settings)  # migrates a backup from an older version
     try:
-        store.clear_instance()
+        store.clear_instance()  # neither the bot in the copy nor this process runs on it
     finally:
         store.close()
     return revision

@@ -10,6 +10,7 @@ import pytest
 
 from core.app.instance import INSTANCE_STALE_SECONDS, BotInstance, fresh_instance
 from core.app.lease import LeaseTerms
+from core.app.maintenance import hold_for_restore
 from core.errors import OperationRefused
 from core.store.db import make_engine
 from core.store.repo import Store
@@ -97,3 +98,25 @@ def test_a_restart_on_the_same_host_takes_over_from_its_dead_predecessor_at_once
     crashed.claim()
     processes.kill(crashed.terms.owner)
     bot(store, processes).claim()
+
+
+def test_a_bot_is_refused_while_a_restore_holds_the_database(
+    store: Store, processes: FakeProcesses
+) -> None:
+    restoring = LeaseTerms(processes.spawn("laptop"), INSTANCE_STALE_SECONDS, processes.is_dead)
+    hold_for_restore(store, restoring)
+    with pytest.raises(OperationRefused, match="host laptop"):
+        bot(store, processes).claim()
+
+
+def test_a_restore_is_refused_while_a_bot_runs_and_holds_nothing_then(
+    store: Store, processes: FakeProcesses
+) -> None:
+    running = bot(store, processes, "pi")
+    running.claim()
+    restoring = LeaseTerms(processes.spawn("laptop"), INSTANCE_STALE_SECONDS, processes.is_dead)
+    with pytest.raises(OperationRefused) as refused:
+        hold_for_restore(store, restoring)
+    assert refused.value.code == "restore_busy"
+    beat = fresh_instance(store)
+    assert beat is not None and beat.owner == running.terms.owner
