@@ -43,9 +43,14 @@ class CoreLoop:
         tasks: list[asyncio.Future[T]] = []
 
         def start() -> None:
-            if done.set_running_or_notify_cancel():
+            if not done.set_running_or_notify_cancel():
+                return
+            try:
                 tasks.append(asyncio.ensure_future(make()))
-                tasks[0].add_done_callback(functools.partial(_settle, done))
+            except BaseException as e:  # e.g. a TypeError from the call itself
+                done.set_exception(e)
+                return
+            tasks[0].add_done_callback(functools.partial(_settle, done))
 
         self.loop.call_soon_threadsafe(start, context=contextvars.copy_context())
         try:

@@ -83,3 +83,9 @@ async def test_the_core_is_closed_on_its_own_thread() -> None:
     async with off_loop(opened(target)):
         pass
     assert target.closed_on == "core"
+
+
+async def test_a_call_that_fails_before_it_starts_fails_the_caller_instead_of_hanging() -> None:
+    async with off_loop(opened(Core())) as core:
+        with pytest.raises(TypeError):
+            await asyncio.wait_for(core.where("unexpected"), 5)
