@@ -116,3 +116,18 @@ def not_bought(assets: list[str], reasons: list[str]) -> str:
 def triggers(counts: dict[str, int] | None) -> str:
     """What started the runs: 'manual 2, autopilot 1' ('' without runs)."""
     return ", ".join(f"{name} {n}" for name, n in sorted((counts or {}).items()) if n)
+
+
+def signed_money(value: Decimal | None) -> str:
+    """A gain or loss: '+1,234.50', '-37.79', '0.00'; 'n/a' when unknown."""
+    if value is None:
+        return "n/a"
+    text = money(value)
+    return text if value < 0 or text.strip("0.,-") == "" else "+" + text
+
+
+def signed_pct(value: Decimal | None) -> str:
+    """A gain or loss in percent: '+5.0%', '-0.3%', '—' when unknown."""
+    if value is None:
+        return "—"
+    return ("+" if value > 0 else "") + pct(value)

@@ -16,7 +16,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.autopilot_body import pause_body, status_body
-from bot.cli import maintenance, render_autopilot, words
+from bot.cli import maintenance, render_autopilot, render_positions, words
+from bot.cli import positions as cli_positions
 from bot.cli import render as cli_render
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
@@ -130,7 +131,11 @@ async def _targets(app: Api, args: argparse.Namespace) -> str:
 
 
 async def _stats(app: Api, _: argparse.Namespace) -> str:
-    return cli_render.stats(app.stats())
+    stats = app.stats()
+    text = cli_render.stats(stats)
+    if stats.ledger is not None:  # positions: per month, fee share
+        text += "\n\n" + render_positions.ledger_figures(stats.ledger, stats.quote_currency)
+    return text
 
 
 async def _history(app: Api, args: argparse.Namespace) -> str:
@@ -176,6 +181,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     "pause": (_pause, "hold automatic rebalances (kept in the database) until resume"),
     "resume": (_resume, "let automatic rebalances run again"),
     "migrate": (_migrate, "apply database migrations and exit"),
+    **cli_positions.COMMANDS,  # positions, basis, export
 }
 
 
@@ -196,6 +202,7 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     sub.choices["history"].add_argument("n", nargs="?", type=_positive, default=10)
     for name in ("status", "pause", "resume"):
         sub.choices[name].add_argument("--json", action="store_true", help="print JSON")
+    cli_positions.add_arguments(sub.choices)
     sub.add_parser("run", help="start the Telegram bot (long polling)")
     sub.add_parser("healthcheck", help="exit 0 when the database answers and the bot is alive")
     maintenance.add_arguments(sub)

@@ -12,6 +12,8 @@ EXAMPLES: Final = {
     "not_tradable": "Example: rebalance-bot lock BTC",
     "targets_not_tradable": "Example: rebalance-bot targets BTC=40,ETH=30,SOL=20,ADA=10",
     "bad_weights": "Example: rebalance-bot targets BTC=40,ETH=30,SOL=20,ADA=10",
+    "bad_price": "Example: rebalance-bot basis BTC 30000",
+    "no_opening_lot": "See `rebalance-bot positions` for what each holding cost.",
 }
 
 

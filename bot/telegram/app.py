@@ -29,7 +29,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.telegram import auth, autopilot, callbacks, failures, handlers, jobs
+from bot.telegram import auth, autopilot, callbacks, failures, handlers, jobs, positions
 from bot.telegram.runner import EXIT_CONFIG, serve
 from bot.telegram.state import BotApp, BotConfig, BotData, Context, Facade
 from bot.telegram.transport import RetryingSender
@@ -73,6 +73,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", "the autopilot: mode, next check, last run, caps", autopilot.status),
     Command("pause", "hold automatic rebalances", autopilot.pause),
     Command("resume", "let automatic rebalances run again", autopilot.resume),
+    Command(
+        "positions", "entry prices, value and P&L per asset, with a chart", positions.positions
+    ),
+    Command("basis", "SYMBOL PRICE: what a holding from before the bot cost", positions.basis),
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from bot.telegram import charts, parse, render, render_info
+from bot.telegram import charts, parse, render, render_info, render_positions
 from bot.telegram.blocking import blocking
 from bot.telegram.replies import reply, reply_chart
 from bot.telegram.state import Context
@@ -103,7 +103,10 @@ async def stats(update: Update, context: Context) -> None:
     """Totals over all rebalances, with a chart of drift before and after."""
     message = _message(update)
     result = await blocking(context.bot_data.facade.stats)
-    await reply(message, render_info.stats(result))
+    text = render_info.stats(result)
+    if result.ledger is not None:  # positions: per month, fee share
+        text += "\n\n" + render_positions.ledger_figures(result.ledger, result.quote_currency)
+    await reply(message, text)
     if result.drift_series:
         band = context.bot_data.config.drift_band_pct
         draw = partial(charts.drift_png, result.drift_series, band)

@@ -45,6 +45,8 @@ EXAMPLES: Final = {
     "not_tradable": "Example: /lock BTC",
     "targets_not_tradable": "Example: /targets BTC=40,ETH=30,SOL=20,ADA=10",
     "bad_weights": "Example: /targets BTC=40,ETH=30,SOL=20,ADA=10",
+    "bad_price": "Example: /basis BTC 30000",
+    "no_opening_lot": "See /positions for what each holding cost.",
 }
 
 

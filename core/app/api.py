@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from core.app.position_results import BasisResult, CsvRows, LedgerFigures, PositionsReport
 from core.domain.autopilot import Action, Guard
 from core.domain.models import ZERO, Plan, Side, SkippedOrder
 from core.domain.statuses import OrderStatus, RunOutcome
@@ -134,6 +135,7 @@ class Stats:
     quote_currency: str
     drift_series: tuple[tuple[datetime, Decimal, Decimal | None], ...] = field(default=())
     runs_by_trigger: Mapping[str, int] = field(default_factory=dict)  # manual, autopilot, ...
+    ledger: LedgerFigures | None = None  # per month, and fees against value (positions)
 
     @property
     def runs(self) -> int:
@@ -231,3 +233,20 @@ class Api(Protocol):
     def pause_autopilot(self, user_id: str) -> bool: ...
     def resume_autopilot(self, user_id: str) -> bool: ...
     def autopilot_status(self) -> AutopilotStatus: ...
+
+    # --- Positions (core.app.positions) ------------------------------------------------
+    async def positions(self) -> PositionsReport:
+        """Every position from real fills at live prices (one balance, one ticker request)."""
+        ...
+
+    async def set_basis(self, symbol: str, price: str) -> BasisResult:
+        """State what `symbol`'s opening lot cost; InputError for a bad symbol or price."""
+        ...
+
+    def export_fills(self, since: date | None = None) -> CsvRows:
+        """The fills CSV: header, then one row per fill of the current mode."""
+        ...
+
+    async def export_lots(self) -> CsvRows:
+        """The lots CSV: open lots, then every realized match (and withdrawal, shortfall)."""
+        ...

@@ -50,7 +50,7 @@ LAST_CHECK_KEY = "autopilot.last_check"
 class Planning(Protocol):
     """What the autopilot asks of the rebalancer: the same calls a front end makes."""
 
-    async def check(self) -> Plan: ...
+    async def scheduled_check(self) -> Plan: ...
     async def prepare_rebalance(self, user_id: str) -> PreparedPlan: ...
     async def execute(
         self,
@@ -99,7 +99,7 @@ class Autopilot:
         The crossing is spent only once the proposals are made, or right before the run
         starts: a check that fails before (an exchange read) leaves it to the next check.
         """
-        plan = await self.planning.check()
+        plan = await self.planning.scheduled_check()
         now = self.clock()
         self.note_check(now)
         facts = self.facts(now)

@@ -67,8 +67,15 @@ class Execution:
             self._refuse_during_cooldown(self.deps.clock())
             market = await self._check_prices(plan, record)
             run_id = self._claim_and_start(plan, record)
+            deps = self.deps
             desk = OrderDesk(
-                self.deps.exchange, self.store, self.deps.clock, self.plan_id, self.mode, lease
+                deps.exchange,
+                self.store,
+                deps.clock,
+                self.plan_id,
+                self.mode,
+                lease,
+                sleep=deps.sleep,
             )
             return await Run(self.deps, self.reporter, desk, plan, run_id).execute(market)
 

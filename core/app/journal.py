@@ -4,7 +4,7 @@ answers resolved by client order id (one query per round), never by sending agai
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import structlog
@@ -20,6 +20,7 @@ from core.errors import ExchangeError, TemporaryError
 log = structlog.get_logger(__name__)
 
 CONFIRM_DELAYS = (0.05, 0.2, 0.5, 1.5)  # market orders close at once; lost ones need a moment
+Sleep = Callable[[float], Awaitable[None]]  # how a use case waits (tests pass FakeTime.sleep)
 
 
 def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> None:
@@ -31,8 +32,14 @@ def apply_result(store: Store, cid: str, result: OrderResult, now: datetime) -> 
     with store.unit_of_work() as uow:
         entry = _update(store, cid, result, now)
         if result.done and result.filled > 0:
-            store.record_fill(fill_record(entry, result, now))
+            store.record_fill(fill_record(entry, result, now, _trigger(store, entry.run_id)))
         uow.commit()
+
+
+def _trigger(store: Store, run_id: int | None) -> str:
+    """What started the run an order belongs to ("" when it has none)."""
+    runs = store.runs_by_id([run_id]) if run_id is not None else []
+    return runs[0].trigger if runs else ""
 
 
 def _update(store: Store, cid: str, result: OrderResult, now: datetime) -> JournalEntry:
@@ -49,7 +56,9 @@ def _update(store: Store, cid: str, result: OrderResult, now: datetime) -> Journ
     )
 
 
-def fill_record(entry: JournalEntry, result: OrderResult, now: datetime) -> FillRecord:
+def fill_record(
+    entry: JournalEntry, result: OrderResult, now: datetime, trigger: str = ""
+) -> FillRecord:
     """The fill of one journaled order. Its pair and mode are the journal's (what was sent):
     the exchange may name a pair no longer in its catalogue (a delisted market)."""
     base, _, quote = entry.symbol.partition("/")
@@ -65,6 +74,8 @@ def fill_record(entry: JournalEntry, result: OrderResult, now: datetime) -> Fill
         fee_currency=result.fee_currency or quote or base,
         filled_at=result.closed_at or now,
         mode=entry.mode or "live",
+        run_id=entry.run_id,
+        trigger=trigger,
     )
 
 
@@ -74,6 +85,8 @@ async def confirm(
     clock: Callable[[], datetime],
     client_ids: Sequence[str],
     delays: Sequence[float] = CONFIRM_DELAYS,
+    *,
+    sleep: Sleep = asyncio.sleep,
 ) -> bool:
     """Resolve lost answers by client id, then wait for open orders: one query per round.
 
@@ -86,7 +99,7 @@ async def confirm(
         if not pending:
             return True
         if delay:
-            await asyncio.sleep(delay)
+            await sleep(delay)
         try:
             await _resolve_round(exchange, store, clock, pending)
             answered = True

@@ -13,6 +13,7 @@ reconciliation finds the order by its client id later.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -23,7 +24,7 @@ import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from core.app.api import OrderOutcome
-from core.app.journal import CONFIRM_DELAYS, apply_result, confirm, outcome
+from core.app.journal import CONFIRM_DELAYS, Sleep, apply_result, confirm, outcome
 from core.app.lease import Lease
 from core.app.ports import Exchange
 from core.app.records import JournalEntry
@@ -54,9 +55,10 @@ def new_client_order_id() -> str:
     return str(uuid.uuid4())
 
 
-async def local_write(write: Callable[[], T]) -> T:
+async def local_write(write: Callable[[], T], sleep: Sleep = asyncio.sleep) -> T:
     """A database write retried with backoff on StorageError (a lock held too long)."""
     retrying = AsyncRetrying(
+        sleep=sleep,
         stop=stop_after_attempt(LOCAL_WRITE_ATTEMPTS),
         wait=wait_exponential(multiplier=0.2, max=2),
         retry=retry_if_exception_type(StorageError),
@@ -80,11 +82,12 @@ class OrderDesk:
         mode: str,
         lease: Lease | None = None,
         confirm_delays: Sequence[float] = CONFIRM_DELAYS,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.exchange, self.store, self.clock = exchange, store, clock
         self.plan_id, self.mode, self.lease = plan_id, mode, lease
         self.run_id: int | None = None
-        self.confirm_delays = confirm_delays
+        self.confirm_delays, self.sleep = confirm_delays, sleep
         self.known: dict[str, OrderOutcome] = {}  # what is known of each order, in send order
         self.sent_any = False  # whether any order may have reached the exchange
         self.storage_failed = False  # the journal could not follow: nothing more is sent
@@ -99,7 +102,9 @@ class OrderDesk:
 
     async def send_and_confirm(self, orders: Sequence[PlannedOrder]) -> list[OrderOutcome]:
         ids = [await self._send(order) for order in orders]
-        await confirm(self.exchange, self.store, self.clock, ids, self.confirm_delays)
+        await confirm(
+            self.exchange, self.store, self.clock, ids, self.confirm_delays, sleep=self.sleep
+        )
         entries = {e.client_order_id: e for e in self.store.journal_for_ids(ids)}
         for cid in ids:
             if cid in entries:
@@ -131,7 +136,7 @@ class OrderDesk:
                 return True
 
         try:
-            if await local_write(write):
+            if await local_write(write, self.sleep):
                 return True
             self.halt(LEASE_LOST)
         except StorageError as e:
@@ -158,7 +163,7 @@ class OrderDesk:
                 uow.commit()
 
         try:
-            await local_write(write)
+            await local_write(write, self.sleep)
         except StorageError as e:
             log.error("order.journal_failed", client_order_id=cid, error=str(e))
             self._storage_failure(JOURNAL_FAILED)
@@ -195,7 +200,9 @@ class OrderDesk:
         more (the journal cannot follow), and leave the entry for reconciliation."""
         self.known[cid] = _from_result(self.known[cid], result)
         try:
-            await local_write(lambda: apply_result(self.store, cid, result, self.clock()))
+            await local_write(
+                lambda: apply_result(self.store, cid, result, self.clock()), self.sleep
+            )
         except StorageError as e:
             log.error("order.journal_failed_after_answer", client_order_id=cid, error=str(e))
             self._storage_failure("not sent: the database failed after an earlier order was placed")
@@ -210,7 +217,7 @@ class OrderDesk:
             return self.store.journal_update(cid, status=status, error=error, now=self.clock())
 
         try:
-            await local_write(write)
+            await local_write(write, self.sleep)
         except StorageError as e:
             log.error("order.journal_failed", client_order_id=cid, error=str(e))
             self._storage_failure("not sent: the database failed during this rebalance")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import structlog
@@ -32,7 +33,9 @@ from core.app.execution import Execution, cooldown_refusal
 from core.app.instance import BotInstance
 from core.app.lease import RECONCILE_LEASE, LeaseTerms, held_lease
 from core.app.ports import Exchange
-from core.app.reading import PlanReader
+from core.app.position_results import BasisResult, CsvRows, PositionsReport
+from core.app.positions import PositionTracker
+from core.app.reading import PlanReader, Reading
 from core.app.records import LeaseOwner, PlanRecord
 from core.app.recovery import finish_interrupted_runs, reconcile_orders
 from core.app.repositories import Store
@@ -41,6 +44,7 @@ from core.app.settings import AppSettings
 from core.domain.codec import content_hash, plan_to_dict
 from core.domain.models import Plan
 from core.domain.statuses import PlanStatus
+from core.errors import StorageError
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +75,9 @@ class Rebalancer:
         self.reader = PlanReader(exchange, store, settings, clock)
         self.instance = instance  # set when this process is the database's bot
         self.autopilot = Autopilot(self, store, settings, clock)
+        self.tracker = PositionTracker(
+            store, self.reader, exchange, mode=settings.mode, quote=self.quote, clock=clock
+        )
 
     @property
     def mode(self) -> str:
@@ -197,7 +204,8 @@ class Rebalancer:
 
     def stats(self) -> Stats:
         """Over the runs of the current mode only (paper runs never count as live ones)."""
-        return admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        found = admin.stats(self.store, self.quote, self.settings.cooldown_minutes, self.mode)
+        return replace(found, ledger=self.tracker.figures())
 
     def history(self, n: int = 10) -> tuple[RunSummary, ...]:
         """The last `n` runs of the current mode, newest first."""
@@ -206,9 +214,26 @@ class Rebalancer:
     # --- Alerts --------------------------------------------------------------------------
     async def poll_drift(self) -> DriftAlert | None:
         """An alert when a rebalance has become due; None while already alerted or in band."""
-        plan = await self.check()
+        plan = await self.scheduled_check()
         self.autopilot.note_check(self.clock())
         return drift_alerts.after_check(self.store, plan, self.clock())
+
+    async def scheduled_check(self) -> Plan:
+        """The scheduled check's reading (drift alerts and the autopilot alike): its plan,
+        with a value sample and a ledger sync taken from it on the way."""
+        reading = await self.reader.read()
+        self._observe(reading)
+        return reading.plan
+
+    def _observe(self, reading: Reading) -> None:
+        """A value sample and a ledger sync from a scheduled check: extras beside the alert,
+        so a failure is logged and the alert still goes out."""
+        try:
+            self.tracker.observe(reading)
+        except StorageError as e:
+            log.warning("positions.observe_failed", error=str(e))
+        except Exception:  # a bug in the extras must not swallow the alert
+            log.exception("positions.observe_bug")
 
     def note_check_failure(self) -> bool:
         """Count a failed scheduled check; True exactly once, when users should be told."""
@@ -242,6 +267,21 @@ class Rebalancer:
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
         if self.instance is not None:
             self.instance.beat()
+
+    # --- Positions (core.app.positions) -----------------------------------------------------
+    async def positions(self) -> PositionsReport:
+        """Every position from real fills, at live prices; syncs the lots with the balance."""
+        return await self.tracker.report()
+
+    async def set_basis(self, symbol: str, price: str) -> BasisResult:
+        """The owner's price for `symbol`'s opening lot (no longer estimated)."""
+        return await self.tracker.set_basis(symbol, price)
+
+    def export_fills(self, since: date | None = None) -> CsvRows:
+        return self.tracker.export_fills(since)
+
+    async def export_lots(self) -> CsvRows:
+        return await self.tracker.export_lots()
 
 
 def traded_prices(plan: Plan) -> dict[str, Decimal]:

@@ -111,6 +111,8 @@ class FillRecord:
     fee_currency: str
     filled_at: datetime  # the exchange's close time when it reports one
     mode: str = "live"
+    run_id: int | None = None  # the run the order belonged to
+    trigger: str = ""  # what started that run (the run's trigger)
 
 
 @dataclass(frozen=True)

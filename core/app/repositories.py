@@ -26,7 +26,9 @@ from core.app.records import (
     RunRecord,
     StatsRecord,
 )
+from core.domain.lots import Adjustment
 from core.domain.models import Side
+from core.domain.series import ValueSample
 from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 
 
@@ -158,6 +160,29 @@ class OwnerSettings(Protocol):
     def kv_set(self, key: str, value: str, now: datetime) -> None: ...
 
 
+class PositionBook(Protocol):
+    """What the lot ledger keeps beside the fills: adjustments and value samples, per mode."""
+
+    def lot_adjustments(self, mode: str) -> list[Adjustment]:
+        """This mode's adjustments, in the order they were recorded."""
+        ...
+
+    def add_lot_adjustments(self, adjustments: Sequence[Adjustment], now: datetime) -> None: ...
+    def state_opening_price(self, mode: str, asset: str, price: Decimal) -> int:
+        """`asset`'s opening lots in `mode` at `price`, no longer estimated; how many changed."""
+        ...
+
+    def value_samples(self, mode: str, quote: str) -> list[ValueSample]:
+        """This mode's samples in `quote`, oldest first."""
+        ...
+
+    def last_value_sample_at(self, mode: str) -> datetime | None: ...
+    def add_value_sample(self, mode: str, quote: str, sample: ValueSample) -> None: ...
+    def earliest_plan(self, mode: str) -> PlanRecord | None:
+        """The first plan made in `mode`: the first valuation the bot saw there."""
+        ...
+
+
 class Instances(Protocol):
     """Which bot runs on this database (see `core.app.instance`); times by the database."""
 
@@ -170,7 +195,7 @@ class Instances(Protocol):
     def instance_beat(self) -> InstanceBeat | None: ...
 
 
-class Store(Plans, Leases, Journal, Runs, OwnerSettings, Instances, Protocol):
+class Store(Plans, Leases, Journal, Runs, OwnerSettings, PositionBook, Instances, Protocol):
     """Everything the use cases keep."""
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...

@@ -8,6 +8,7 @@ left for reconciliation otherwise.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import datetime
 import structlog
 
 from core.app.api import ExecutionReport, OrderOutcome
+from core.app.journal import Sleep
 from core.app.lease import LeaseTerms
 from core.app.order_desk import OrderDesk, local_write
 from core.app.ports import Exchange
@@ -56,6 +58,7 @@ class ExecutionDeps:
     settings: AppSettings
     lease: LeaseTerms
     reader: PlanReader
+    sleep: Sleep = asyncio.sleep  # between journal write attempts and order lookups
 
 
 class Run:
@@ -155,7 +158,7 @@ class Run:
             problem=self.problem,
             problem_detail=self.detail,
         )
-        await _record(self.deps.store, report, time.monotonic() - self.clock0)
+        await _record(self.deps, report, time.monotonic() - self.clock0)
         return report
 
 
@@ -163,11 +166,11 @@ def _fill(o: OrderOutcome) -> Fill:
     return Fill(asset=o.asset, side=o.side, amount=o.filled, cost=o.cost, fee=o.fee)
 
 
-async def _record(store: Store, report: ExecutionReport, duration_s: float) -> None:
+async def _record(deps: ExecutionDeps, report: ExecutionReport, duration_s: float) -> None:
     """The run and its plan, recorded as one (a local write, retried); if the database still
     fails, the run stays `running` and reconciliation records it from the journal later."""
     try:
-        await local_write(lambda: _store_run(store, report, duration_s))
+        await local_write(lambda: _store_run(deps.store, report, duration_s), deps.sleep)
     except Exception as e:
         log.error("execution.not_recorded", run_id=report.run_id, error=str(e))
     log.info(

@@ -3,7 +3,8 @@
 Every public method is one unit of work (committed at its end, rolled back on any error);
 database failures leave as `core.errors.StorageError`, refusals as `ExecutionRefused`.
 The methods are grouped by subject in `repo_settings`, `repo_plans`, `repo_journal`,
-`repo_lease`, `repo_runs` and `repo_paper`; callers import only `Store` (and the `records`).
+`repo_lease`, `repo_runs`, `repo_paper` and `repo_positions`; callers import only `Store`
+(and the `records`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from core.store.repo_journal import JournalStore
 from core.store.repo_lease import LeaseStore
 from core.store.repo_paper import PaperStore
 from core.store.repo_plans import PlanStore
+from core.store.repo_positions import PositionStore
 from core.store.repo_runs import RunStore
 from core.store.repo_settings import SettingsStore
 
@@ -20,9 +22,17 @@ __all__ = ["Store"]
 
 
 class Store(
-    SettingsStore, PlanStore, LeaseStore, JournalStore, RunStore, PaperStore, InstanceStore
+    SettingsStore,
+    PlanStore,
+    LeaseStore,
+    JournalStore,
+    RunStore,
+    PaperStore,
+    PositionStore,
+    InstanceStore,
 ):
-    """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs.
+    """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs,
+    lot adjustments and value samples, the bot instance.
 
     Build with `Store(make_engine(url))` after `upgrade(url)`; `close()` when done.
     Implements `core.app.ports.PaperBook`.

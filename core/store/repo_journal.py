@@ -170,6 +170,8 @@ def _fill_fields(fill: FillRecord) -> dict[str, Any]:
         "fee_currency": fill.fee_currency,
         "filled_at": fill.filled_at,
         "mode": checked_mode(fill.mode),
+        "run_id": fill.run_id,
+        "trigger": fill.trigger,
     }
 
 
@@ -219,4 +221,6 @@ def _fill_record(row: FillRow) -> FillRecord:
         fee_currency=row.fee_currency,
         filled_at=row.filled_at,
         mode=row.mode,
+        run_id=row.run_id,
+        trigger=row.trigger,
     )

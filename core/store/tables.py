@@ -152,6 +152,8 @@ class FillRow(SQLModel, table=True):
     fee_currency: str = Field(sa_type=SYMBOL)
     filled_at: datetime = Field(sa_type=UtcDateTime, index=True)  # the exchange's close time
     mode: str = Field(sa_type=MODE, sa_column_kwargs={"server_default": "live"})
+    run_id: int | None = Field(default=None, sa_type=Integer)  # the run it belonged to
+    trigger: str = Field(default="", sa_type=STATUS, sa_column_kwargs={"server_default": ""})
 
 
 class PaperBalanceRow(SQLModel, table=True):
@@ -201,3 +203,32 @@ class KvRow(SQLModel, table=True):
     key: str = Field(sa_type=String(128), primary_key=True)
     value: str = Field(sa_type=Text)
     updated_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class LotAdjustmentRow(SQLModel, table=True):
+    """A change of holdings the bot did not trade: an opening lot, a deposit, a withdrawal."""
+
+    __tablename__ = "lot_adjustments"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mode: str = Field(sa_type=MODE, index=True)
+    asset: str = Field(sa_type=SYMBOL)
+    kind: str = Field(sa_type=STATUS)  # opening, deposit, withdrawal
+    amount: Decimal = Field(sa_type=DecimalText)  # base units, > 0
+    price: Decimal = Field(sa_type=DecimalText)  # quote per unit (0 for withdrawals)
+    happened_at: datetime = Field(sa_type=UtcDateTime)  # the lot's date in the ledger
+    estimated: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    recorded_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class ValueSampleRow(SQLModel, table=True):
+    """The account's valuation at one moment (at most one an hour), per mode."""
+
+    __tablename__ = "value_samples"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mode: str = Field(sa_type=MODE)
+    quote: str = Field(sa_type=SYMBOL)
+    taken_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    total: Decimal = Field(sa_type=DecimalText)
+    values_json: str = Field(sa_type=Text)  # {"BTC": "20000", ...}: exact decimal strings

@@ -84,7 +84,7 @@ class FakePlanning:
     executed: list[tuple[str, str, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
-    async def check(self) -> Plan:
+    async def scheduled_check(self) -> Plan:
         return self.plan
 
     async def prepare_rebalance(self, user_id: str) -> PreparedPlan:

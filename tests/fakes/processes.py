@@ -27,3 +27,8 @@ class FakeProcesses:
     def is_dead(self, owner: LeaseOwner) -> bool:
         """Known dead on this host; of another host nothing can be told (so: not dead)."""
         return owner.host == HOST and owner.token in self._dead
+
+
+class ProcessDied(BaseException):
+    """Raised where a test kills the process mid-step (kill -9, power cut): not an Exception,
+    so nothing in the core catches it; what was committed is all that is left."""

@@ -51,6 +51,8 @@ TABLES = {
     "paper_orders",
     "user_prefs",
     "kv",
+    "lot_adjustments",
+    "value_samples",
 }
 
 
@@ -572,6 +574,77 @@ def test_a_database_upgraded_with_rows_in_it_still_matches_the_models(
     url: str, old_database: Callable[[str], None]
 ) -> None:
     old_database(url)
+    upgrade(url)
+
+    command.check(alembic_config(url))
+
+
+# -- 0005: fills know their run; lot adjustments and value samples --------------------------
+POSITION_TABLES = {"lot_adjustments", "value_samples"}
+RUN_AT_0004 = (
+    "INSERT INTO plans (id, user_id, created_at, expires_at, status, content_hash, prices_json,"
+    " payload_json, mode) VALUES ('p1', '1', '2026-01-12 12:00:00', '2026-01-12 12:02:00',"
+    " 'executed', 'ab', '{}', '{}', 'paper')",
+    "INSERT INTO runs (plan_id, user_id, started_at, outcome, drift_before, traded_value,"
+    " fees, duration_s, orders_ok, orders_failed, orders_skipped, note, mode, trigger)"
+    " VALUES ('p1', '1', '2026-01-12 12:00:01', 'full', '5', '4000', '16', 1.5, 1, 0, 0, '',"
+    " 'paper', 'manual')",
+    "INSERT INTO journal (plan_id, run_id, client_order_id, symbol, side, amount, status,"
+    " exchange_order_id, filled_amount, cost, fee, created_at, updated_at, mode) VALUES ('p1',"
+    " 1, 'c-1', 'BTC/EUR', 'sell', '0.1', 'filled', 'OPAPER-1', '0.1', '4000', '16',"
+    " '2026-01-12 12:00:05', '2026-01-12 12:00:10', 'paper')",
+    "INSERT INTO fills (client_order_id, exchange_order_id, symbol, side, amount, price, cost,"
+    " fee, fee_currency, filled_at, mode) VALUES ('c-1', 'OPAPER-1', 'BTC/EUR', 'sell', '0.1',"
+    " '40000', '4000', '16', 'EUR', '2026-01-12 12:00:10', 'paper')",
+    "INSERT INTO fills (client_order_id, exchange_order_id, symbol, side, amount, price, cost,"
+    " fee, fee_currency, filled_at, mode) VALUES (NULL, 'OLONE-1', 'ETH/EUR', 'buy', '1',"
+    " '2500', '2500', '10', 'EUR', '2026-01-11 12:00:10', 'paper')",
+)
+
+
+def database_at_0004_with_fills(url: str) -> None:
+    upgrade(url, "0004")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for sql in RUN_AT_0004:
+            connection.exec_driver_sql(sql)
+    engine.dispose()
+
+
+def test_upgrading_to_0005_gives_each_earlier_fill_its_run_and_trigger(url: str) -> None:
+    database_at_0004_with_fills(url)
+
+    upgrade(url)
+
+    assert table_names(url) >= POSITION_TABLES
+    store = Store(make_engine(url))
+    try:
+        lone, sold = store.fills(mode="paper")
+    finally:
+        store.close()
+    assert (sold.exchange_order_id, sold.run_id, sold.trigger) == ("OPAPER-1", 1, "manual")
+    assert (lone.exchange_order_id, lone.run_id, lone.trigger) == ("OLONE-1", None, "")
+    assert sold.amount == Decimal("0.1") and lone.cost == Decimal(2500)
+
+
+def test_downgrading_from_0005_drops_its_tables_and_columns_and_keeps_the_fills(url: str) -> None:
+    database_at_0004_with_fills(url)
+    upgrade(url)
+
+    downgrade(url, "0004")
+
+    assert current_revision(url) == "0004"
+    assert not POSITION_TABLES & table_names(url)
+    assert not {"run_id", "trigger"} & column_names(url, "fills")
+    assert rows(url, "SELECT exchange_order_id FROM fills ORDER BY id") == [
+        ("OPAPER-1",),
+        ("OLONE-1",),
+    ]
+    assert {"ix_fills_client_order_id", "ix_fills_filled_at"} <= index_names(url, "fills")
+
+
+def test_a_database_upgraded_from_0004_with_fills_matches_the_models(url: str) -> None:
+    database_at_0004_with_fills(url)
     upgrade(url)
 
     command.check(alembic_config(url))

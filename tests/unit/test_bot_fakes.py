@@ -12,7 +12,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,10 +33,16 @@ from core.app.api import (
     RunSummary,
     Stats,
 )
+from core.app.position_results import BasisResult, CsvRows, PositionsReport
+from core.app.positions import parse_price
 from core.config import Settings
 from core.domain.autopilot import Action
+from core.domain.exports import FILL_COLUMNS, LOT_COLUMNS
+from core.domain.ledger import build_ledger
+from core.domain.lots import Adjustment, AdjustmentKind
 from core.domain.models import Plan, Side
 from core.domain.planner import make_plan
+from core.domain.pnl import positions, totals
 from core.domain.statuses import RunOutcome
 from core.errors import ExchangeError, ExecutionRefused, InputError
 from tests.fakes.telegram_server import parse_html, utf16_length
@@ -344,6 +350,37 @@ class FakeFacade:
             NOW + timedelta(hours=1), self.runs[-1] if self.runs else None, Decimal(500), 4, 1,
             None, "EUR",
         )  # fmt: skip
+
+    # --- Positions: the worked example's holdings as estimated opening lots ------------
+    async def positions(self) -> PositionsReport:
+        self._call("positions")
+        prices = {x.asset: x.price for x in self.plan.lines if x.price is not None}
+        openings = [
+            Adjustment(self.mode, x.asset, AdjustmentKind.OPENING, x.amount, NOW, x.price)
+            for x in self.plan.lines
+            if x.asset != self.quote and x.amount > 0 and x.price is not None
+        ]
+        ledger = build_ledger(self.mode, self.quote, (), openings)
+        held = positions(ledger, prices)
+        return PositionsReport(
+            self.mode, self.quote, NOW, self.plan.source, held, frozenset(self.locks),
+            totals(held), Decimal(0), (), None, True, ledger.adjustments,
+        )  # fmt: skip
+
+    async def set_basis(self, symbol: str, price: str) -> BasisResult:
+        self._call("set_basis", symbol, price)
+        value = parse_price(price)
+        if symbol.upper() not in self.known:
+            raise InputError(f"{symbol} is not traded against EUR on Kraken", code="not_tradable")
+        return BasisResult(self.mode, symbol.upper(), value, Decimal(1), 1)
+
+    def export_fills(self, since: date | None = None) -> CsvRows:
+        self._call("export_fills", since)
+        return (FILL_COLUMNS,)
+
+    async def export_lots(self) -> CsvRows:
+        self._call("export_lots")
+        return (LOT_COLUMNS,)
 
 
 def _filled(asset: str, side: Side, amount: Decimal, price: Decimal) -> OrderOutcome:
