@@ -4,13 +4,16 @@ process's identity) and handed to the use cases; it closes what it opened."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import structlog
 
+from core.app.instance import BotInstance
 from core.app.lease import LeaseTerms
+from core.app.maintenance import hold_for_restore
 from core.app.meter import CallMeter
 from core.app.ports import Exchange, MakerExchange
 from core.app.rebalancer import HEARTBEAT_KEY, Rebalancer
@@ -19,10 +22,17 @@ from core.config import Settings
 from core.domain.autopilot import AutopilotMode, Caps
 from core.domain.maker_rules import OrderFlow
 from core.domain.models import PlanSettings
-from core.errors import ConfigError, ExchangeError
+from core.errors import ConfigError, ExchangeError, OperationRefused
 from core.exchange.paper import PaperExchange
 from core.host import predecessor_is_dead, this_process
-from core.store.db import make_engine, sqlite_file_missing, upgrade_if_behind
+from core.store.backup import backup_revision, backup_sqlite, restore_sqlite
+from core.store.db import (
+    is_postgres,
+    make_engine,
+    sqlite_file_missing,
+    sqlite_path,
+    upgrade_if_behind,
+)
 from core.store.repo import Store
 
 if TYPE_CHECKING:
@@ -142,25 +152,44 @@ def _reveal(secret: object) -> str | None:
 
 @asynccontextmanager
 async def open_rebalancer(
-    settings: Settings, clock: Callable[[], datetime] = utc_now
+    settings: Settings, clock: Callable[[], datetime] = utc_now, *, as_bot: bool = False
 ) -> AsyncIterator[Rebalancer]:
     """The use cases, ready: migrations applied, exchange client open; closed on exit.
 
     `clock` is the application's wall clock (tests pass one they move by hand); leases are
-    timed by the database's own clock whatever it says.
+    timed by the database's own clock whatever it says. `as_bot`: this process is the
+    database's one bot (`core.app.instance`): refused with OperationRefused while another
+    bot's heartbeat is fresh, released on exit.
     """
-    store = open_store(settings)
+    store, terms = open_store(settings), lease_terms(settings)
+    instance = BotInstance(store, terms) if as_bot else None
     meter = CallMeter()
-    exchange = make_exchange(settings, store, clock, meter)
+    try:
+        if instance is not None:
+            instance.claim()
+        exchange = make_exchange(settings, store, clock, meter)
+    except BaseException:
+        store.close()
+        raise
     try:
         await seed_targets(settings, store, exchange)
-        terms = lease_terms(settings)
-        app = Rebalancer(app_settings(settings), exchange, store, clock, terms, meter=meter)
+        app = Rebalancer(
+            app_settings(settings), exchange, store, clock, terms, meter=meter, instance=instance
+        )
         await reconcile_at_start(app)
         yield app
     finally:
         await exchange.close()
+        if instance is not None:
+            instance.release()
         store.close()
+
+
+def open_bot_rebalancer(
+    settings: Settings, clock: Callable[[], datetime] = utc_now
+) -> AbstractAsyncContextManager[Rebalancer]:
+    """`open_rebalancer` for the bot: the one instance on its database."""
+    return open_rebalancer(settings, clock, as_bot=True)
 
 
 def lease_terms(settings: Settings) -> LeaseTerms:
@@ -193,3 +222,64 @@ def healthcheck(settings: Settings) -> int:
         return 1
     print("healthy", flush=True)
     return 0
+
+
+# --- Backups (`rebalance-bot backup FILE` / `restore FILE`) ---------------------------------
+PG_DUMP_HINT = (
+    "the database is PostgreSQL: back it up with the server's own tools, e.g. "
+    "`pg_dump --format=custom --file=rebalance.dump postgresql://USER@HOST/DB` (DATABASE_URL "
+    "without +psycopg; `pg_restore --clean --dbname=... rebalance.dump` puts it back, with "
+    "the bot stopped)"
+)
+
+
+def backup_database(settings: Settings, target: Path) -> int:
+    """A consistent copy of the SQLite database in `target`, even while the bot runs; its
+    size in bytes. OperationRefused `backup_unsupported` for PostgreSQL (pg_dump does it)."""
+    return backup_sqlite(_sqlite_database(settings, "backup_unsupported"), target)
+
+
+def restore_database(settings: Settings, source: Path) -> str:
+    """Put the backup `source` in place of the database, then migrate it; its revision.
+
+    Refused (OperationRefused, nothing changed) when `source` is not a rebalance-bot
+    database or is newer than this code, and while the database may not be overwritten
+    (`core.app.maintenance`: a bot's heartbeat is fresh, a run in progress, an order of
+    unknown outcome); meanwhile this process holds it as its bot, so none starts. The
+    restored copy records no bot: the next `run` starts at once.
+    """
+    database = _sqlite_database(settings, "restore_unsupported")
+    revision = backup_revision(source)
+    if database.exists() and source.resolve() == database.resolve():
+        raise OperationRefused(
+            f"{source} is the database itself", code="restore_onto_itself", data={}
+        )
+    store, terms = open_store(settings), lease_terms(settings)
+    try:
+        hold_for_restore(store, terms)  # no bot starts while the copy goes in
+        try:
+            restore_sqlite(source, database)
+        except BaseException:
+            store.release_instance(terms.owner)
+            raise
+    finally:
+        store.close()
+    store = open_store(settings)  # migrates a backup from an older version
+    try:
+        store.clear_instance()  # neither the bot in the copy nor this process runs on it
+    finally:
+        store.close()
+    return revision
+
+
+def _sqlite_database(settings: Settings, code: str) -> Path:
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        raise OperationRefused(
+            PG_DUMP_HINT
+            if is_postgres(settings.database_url)
+            else "DATABASE_URL names no SQLite file: back it up with that database's own tools",
+            code=code,
+            data={},
+        )
+    return path

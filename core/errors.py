@@ -32,7 +32,10 @@ RebalanceError                  base; front ends turn these (and only these) int
 │                               not) before doing anything else with it
 ├── ExecutionRefused            a prepared plan may not run (expired, other user, already
 │                               executed, cooldown, prices moved, busy): say why, place nothing
-└── StorageError                the database failed: the operation did not happen
+├── StorageError                the database failed: the operation did not happen
+└── OperationRefused            a maintenance step refused (another bot runs on this
+                                database, restore over a run in progress, a file that is
+                                no backup): say why, exit non-zero, change nothing
 """
 
 from __future__ import annotations
@@ -153,3 +156,17 @@ class ExecutionRefused(RebalanceError):
 
 class StorageError(RebalanceError):
     """The database failed; the operation was rolled back."""
+
+
+class OperationRefused(RebalanceError):
+    """A maintenance step may not run now or on this input (another bot runs on the
+    database, a backup of a server database, a file that is no backup): nothing was changed.
+    `code` is stable (`instance_running`, `backup_unsupported`, `restore_busy`,
+    `restore_not_a_database`, `restore_schema_newer`, ...) and `data` its particulars."""
+
+    def __init__(
+        self, message: str, *, code: str, data: Mapping[str, object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.data: Mapping[str, object] = dict(data or {})

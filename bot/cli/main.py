@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from bot import bodies
 from bot.autopilot_body import pause_body, status_body
+from bot.cli import maintenance, render_autopilot, render_positions, words
 from bot.cli import positions as cli_positions
 from bot.cli import render as cli_render
-from bot.cli import render_autopilot, render_positions, words
 from core.app.api import Api, OrderOutcome
 from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
@@ -228,6 +228,7 @@ def _add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="exit 0 when the database answers and the bot is alive (with the HTTP API on, "
         "asks its health endpoint)",
     )
+    maintenance.add_arguments(sub)
 
 
 def _positive(text: str) -> int:
@@ -265,6 +266,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format, settings.secret_values())
+    special = _special(settings, args)
+    if special is not None:
+        return special
+    try:
+        output = asyncio.run(_run(settings, args))
+    except ConfigError as e:  # a setting found wrong only once the exchange was asked
+        print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
+        return 2
+    except RebalanceError as e:
+        return _fail(words.describe(e), args.debug, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # a bug: still one line unless --debug
+        return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug, settings)
+    print(output.text)
+    return output.exit_code
+
+
+def _special(settings: Settings, args: argparse.Namespace) -> int | None:
+    """The commands that are not one Api call: the bot, the server, health, maintenance."""
     if args.command == "run":
         from bot.telegram.app import run_bot  # noqa: PLC0415 - the Telegram stack loads only for `run`
 
@@ -279,19 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return probe(settings)
     if args.command == "healthcheck":
         return healthcheck(settings)
-    try:
-        output = asyncio.run(_run(settings, args))
-    except ConfigError as e:  # a setting found wrong only once the exchange was asked
-        print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
-        return 2
-    except RebalanceError as e:
-        return _fail(words.describe(e), args.debug, settings)
-    except KeyboardInterrupt:
-        return 130
-    except Exception as e:  # a bug: still one line unless --debug
-        return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug, settings)
-    print(output.text)
-    return output.exit_code
+    if args.command in maintenance.COMMANDS:
+        return maintenance.run(settings, args)
+    return None
 
 
 def _fail(message: str, debug: bool, settings: Settings) -> int:

@@ -41,9 +41,11 @@ from bot.telegram.state import (
     Webhook,
 )
 from bot.telegram.transport import RetryingSender
-from core.bootstrap import open_rebalancer
+from core.app.instance import HEARTBEAT_SECONDS
+from core.bootstrap import open_bot_rebalancer
 from core.config import Settings
 from core.logs import get_logger
+from core.off_loop import off_loop
 from telegram import BotCommand, LinkPreviewOptions, Update
 
 log = get_logger(__name__)
@@ -118,7 +120,7 @@ def startup_problem(settings: Settings) -> str | None:
 def build_application(
     settings: Settings,
     *,
-    open_facade: FacadeFactory = open_rebalancer,
+    open_facade: FacadeFactory = open_bot_rebalancer,
     request: BaseRequest | None = None,
     alert_first_s: float = ALERT_FIRST_S,
     reconcile_every_s: float = RECONCILE_EVERY_S,
@@ -161,7 +163,7 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
         drift_band_pct=settings.drift_band_pct,
         autopilot=settings.autopilot,
     )
-    data.opener = lambda: opener(settings)
+    data.opener = lambda: off_loop(opener(settings))  # the core on a loop of its own
     data.webhook = _webhook(settings)
     data.side_server = _http_server(settings, data.webhook)
     data.menu = tuple((c.name, c.description) for c in COMMANDS)
@@ -173,7 +175,9 @@ def _configure(app: BotApp, settings: Settings, opener: FacadeFactory, first_s: 
     interval = data.config.alert_interval_s
     check = jobs.drift_job if settings.autopilot == "off" else autopilot.autopilot_job
     app.job_queue.run_repeating(check, interval=interval, first=first_s, name=autopilot.JOB_NAME)
-    app.job_queue.run_repeating(jobs.heartbeat_job, interval=60, first=0, name="heartbeat")
+    app.job_queue.run_repeating(
+        jobs.heartbeat_job, interval=HEARTBEAT_SECONDS, first=0, name="heartbeat"
+    )
 
 
 def _webhook(settings: Settings) -> Webhook | None:
@@ -213,7 +217,7 @@ async def open_resources(app: BotApp) -> None:
         raise RuntimeError("no facade opener: build the bot with build_application")
     data.facade = await data.stack.enter_async_context(data.opener())
     data.charts = data.stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="charts"))
-    jobs.beat(data.facade)  # the first beat now: a job due during post_init may be skipped
+    await jobs.beat(data)  # the first beat now: a job due during post_init may be skipped
     if data.side_server is not None:  # closed before the facade (the stack unwinds in reverse)
         data.served = await data.stack.enter_async_context(data.side_server(app))
     if not data.config.allowed_users:

@@ -13,6 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.telegram import markup, messages, render, render_autopilot, render_info
+from bot.telegram.blocking import blocking
 from bot.telegram.jobs import broadcast
 from bot.telegram.replies import reply
 from bot.telegram.state import BotData, Context
@@ -37,7 +38,7 @@ async def autopilot_job(context: Context) -> None:
         check = await data.facade.autopilot_check([str(u) for u in users(data)])
     except RebalanceError as e:
         log.warning("scheduled autopilot check failed", error_type=type(e).__name__, error=str(e))
-        if data.facade.note_check_failure():
+        if await blocking(data.facade.note_check_failure):
             text = render_info.check_failing(messages.describe(e))
             await broadcast(context.bot, users(data), text)
         return
@@ -80,20 +81,20 @@ def _user_id(update: Update) -> str:
 
 async def pause(update: Update, context: Context) -> None:
     """`/pause`: no automatic run until /resume (kept in the database)."""
-    changed = context.bot_data.facade.pause_autopilot(_user_id(update))
+    changed = await blocking(context.bot_data.facade.pause_autopilot, _user_id(update))
     if update.effective_message is not None:
         await reply(update.effective_message, render_autopilot.pause_result(changed))
 
 
 async def resume(update: Update, context: Context) -> None:
     """`/resume`: automatic runs again."""
-    changed = context.bot_data.facade.resume_autopilot(_user_id(update))
+    changed = await blocking(context.bot_data.facade.resume_autopilot, _user_id(update))
     if update.effective_message is not None:
         await reply(update.effective_message, render_autopilot.resume_result(changed))
 
 
 async def status(update: Update, context: Context) -> None:
     """`/status`: the autopilot's mode, pause, strategy, next check, last run and caps."""
-    text = render_autopilot.status(context.bot_data.facade.autopilot_status())
+    text = render_autopilot.status(await blocking(context.bot_data.facade.autopilot_status))
     if update.effective_message is not None:
         await reply(update.effective_message, text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from telegram.error import TelegramError
 
 from bot.telegram import messages, render
+from bot.telegram.blocking import blocking
 from bot.telegram.markup import MESSAGE_LIMIT, esc, utf16_len
 from bot.telegram.parse import Action, button_press
 from bot.telegram.replies import edit, reply
@@ -68,7 +69,8 @@ async def on_button(update: Update, context: Context) -> None:
     if press is None:
         await _answer(query, STALE_BUTTON)
         return
-    if context.bot_data.facade.plan_owner(press.plan_id) not in (None, str(query.from_user.id)):
+    owner = await blocking(context.bot_data.facade.plan_owner, press.plan_id)
+    if owner not in (None, str(query.from_user.id)):
         await _answer(query, OTHER_USERS_PLAN)  # the owner's message stays as it is
         return
     if press.plan_id in context.bot_data.claims:
@@ -94,7 +96,7 @@ async def _answer(query: CallbackQuery, text: str | None = None) -> None:
 async def _cancel(query: CallbackQuery, plan_id: str, context: Context) -> None:
     plan_message = _PlanMessage(query)
     try:
-        context.bot_data.facade.cancel(plan_id, str(query.from_user.id))
+        await blocking(context.bot_data.facade.cancel, plan_id, str(query.from_user.id))
     except ExecutionRefused as e:
         await _refused(plan_message, plan_id, e, context, edited=False)
         return
@@ -122,7 +124,9 @@ async def _confirm(query: CallbackQuery, plan_id: str, context: Context) -> None
         return
     except RebalanceError as e:
         log.warning("execution stopped", error_type=type(e).__name__, error=str(e))
-        if _still_confirmable(plan_id, context):  # nothing was placed; it may be pressed again
+        if await _still_confirmable(
+            plan_id, context
+        ):  # nothing was placed; it may be pressed again
             await _keep(plan_message, plan_id, "⚠️ " + esc(messages.describe(e)), context)
             return
         await _stopped(query, plan_message, messages.describe(e))
@@ -159,7 +163,7 @@ async def _refused(
     """Say why the plan did not run; leave or put back a message that is not ours to end."""
     log.info("plan refused", code=error.code)
     words = "⛔ " + esc(messages.refused(error))
-    if _still_confirmable(plan_id, context):
+    if await _still_confirmable(plan_id, context):
         await _keep(plan_message, plan_id, words, context, edited=edited)
         return
     if error.code not in HANDLED_ELSEWHERE:
@@ -170,9 +174,9 @@ async def _refused(
         await reply(plan_message.message, words)
 
 
-def _still_confirmable(plan_id: str, context: Context) -> bool:
+async def _still_confirmable(plan_id: str, context: Context) -> bool:
     """The core's word on whether the plan's owner may press Confirm again."""
-    return context.bot_data.facade.plan_confirmable(plan_id)
+    return await blocking(context.bot_data.facade.plan_confirmable, plan_id)
 
 
 async def _keep(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import partial
 
 from bot.telegram import charts, parse, render, render_info, render_positions
+from bot.telegram.blocking import blocking
 from bot.telegram.replies import reply, reply_chart
 from bot.telegram.state import Context
 from telegram import Message, Update
@@ -53,7 +54,7 @@ async def rebalance(update: Update, context: Context) -> None:
     facade = context.bot_data.facade
     prepared = await facade.prepare_rebalance(_user_id(update))
     if prepared.plan.orders and not prepared.plan.rebalance_due and not force:
-        facade.cancel(prepared.plan_id, _user_id(update))  # nothing to confirm
+        await blocking(facade.cancel, prepared.plan_id, _user_id(update))  # nothing to confirm
         await reply(_message(update), render.not_due(prepared.plan))
         return
     keyboard = render.confirm_keyboard(prepared.plan_id) if prepared.plan.orders else None
@@ -73,16 +74,17 @@ async def unlock(update: Update, context: Context) -> None:
     target = parse.unlock_target(context.args or ())
     facade = context.bot_data.facade
     if target == parse.ALL:
-        names = [lock.symbol for lock in facade.locked()]  # unlock_all() only counts
-        text = render_info.unlock_all_result(facade.unlock_all(), names)
+        names = [lock.symbol for lock in await blocking(facade.locked)]  # unlock_all() counts
+        text = render_info.unlock_all_result(await blocking(facade.unlock_all), names)
     else:
-        text = render_info.unlock_result(target, facade.unlock(target))
+        text = render_info.unlock_result(target, await blocking(facade.unlock, target))
     await reply(_message(update), text)
 
 
 async def locked(update: Update, context: Context) -> None:
     """The locked assets, who locked them and why."""
-    await reply(_message(update), render_info.locked(context.bot_data.facade.locked()))
+    locks = await blocking(context.bot_data.facade.locked)
+    await reply(_message(update), render_info.locked(locks))
 
 
 async def targets(update: Update, context: Context) -> None:
@@ -90,7 +92,7 @@ async def targets(update: Update, context: Context) -> None:
     weights = parse.targets_spec(context.args or ())
     facade = context.bot_data.facade
     if weights is None:
-        text = render_info.targets(facade.targets())
+        text = render_info.targets(await blocking(facade.targets))
     else:
         stored = await facade.set_targets(parse.spec_text(weights))
         text = render_info.targets(stored, title="New target weights")
@@ -100,7 +102,7 @@ async def targets(update: Update, context: Context) -> None:
 async def stats(update: Update, context: Context) -> None:
     """Totals over all rebalances, with a chart of drift before and after."""
     message = _message(update)
-    result = context.bot_data.facade.stats()
+    result = await blocking(context.bot_data.facade.stats)
     text = render_info.stats(result)
     if result.ledger is not None:  # positions: per month, fee share
         text += "\n\n" + render_positions.ledger_figures(result.ledger, result.quote_currency)
@@ -115,7 +117,8 @@ async def history(update: Update, context: Context) -> None:
     """`/history [N]`: the last N rebalances and their orders."""
     count = parse.history_count(context.args or ())
     facade = context.bot_data.facade
-    await reply(_message(update), render_info.history(facade.history(count), facade.quote))
+    runs = await blocking(facade.history, count)
+    await reply(_message(update), render_info.history(runs, facade.quote))
 
 
 async def alerts(update: Update, context: Context) -> None:
@@ -123,8 +126,9 @@ async def alerts(update: Update, context: Context) -> None:
     switch = parse.alerts_switch(context.args or ())
     facade, user_id = context.bot_data.facade, _user_id(update)
     if switch is not None:
-        facade.set_alerts(user_id, switch)
-    await reply(_message(update), render_info.alerts_state(facade.alerts_enabled(user_id)))
+        await blocking(facade.set_alerts, user_id, switch)
+    enabled = await blocking(facade.alerts_enabled, user_id)
+    await reply(_message(update), render_info.alerts_state(enabled))
 
 
 async def unknown(update: Update, context: Context) -> None:

@@ -8,8 +8,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.telegram import markup, messages, render_info
+from bot.telegram.blocking import blocking
 from bot.telegram.state import BotData, Context, Facade
-from core.errors import RebalanceError
+from core.errors import OperationRefused, RebalanceError
 from core.logs import get_logger
 from telegram import Bot
 
@@ -24,15 +25,15 @@ async def drift_job(context: Context) -> None:
         alert = await facade.poll_drift()
     except RebalanceError as e:
         log.warning("scheduled drift check failed", error_type=type(e).__name__, error=str(e))
-        if facade.note_check_failure():
+        if await blocking(facade.note_check_failure):
             text = render_info.check_failing(messages.describe(e))
-            await broadcast(context.bot, subscribers(data), text)
+            await broadcast(context.bot, await subscribers(data), text)
         return
     if alert is None:
         return
     log.info("drift alert", max_drift_pct=str(alert.plan.max_drift_pct))
     minutes = round(data.config.alert_interval_s / 60)
-    await broadcast(context.bot, subscribers(data), render_info.alert(alert, minutes))
+    await broadcast(context.bot, await subscribers(data), render_info.alert(alert, minutes))
 
 
 async def reconcile_job(context: Context) -> None:
@@ -53,21 +54,26 @@ async def reconcile_job(context: Context) -> None:
 
 async def heartbeat_job(context: Context) -> None:
     """Record that the bot is alive, for `rebalance-bot healthcheck` (the Docker HEALTHCHECK)."""
-    beat(context.bot_data.facade)
+    await beat(context.bot_data)
 
 
-def beat(facade: Facade) -> None:
-    """Record the heartbeat; a failure is logged and never stops the bot (or its start)."""
+async def beat(data: BotData) -> None:
+    """Record the heartbeat; a failure is logged and never stops the bot (or its start),
+    except that a bot whose database another bot has taken over stops."""
     try:
-        facade.heartbeat()
+        await blocking(data.facade.heartbeat)
+    except OperationRefused as e:  # another bot took over the database: this one stops
+        log.error("stopping: another bot instance runs on this database", error=str(e))
+        data.on_taken_over()
     except Exception as e:
         log.warning("heartbeat not recorded", error_type=type(e).__name__, error=str(e))
 
 
-def subscribers(data: BotData) -> list[int]:
+async def subscribers(data: BotData) -> list[int]:
     """Allowed users who have not turned alerts off."""
     facade: Facade = data.facade
-    return [u for u in sorted(data.config.allowed_users) if facade.alerts_enabled(str(u))]
+    users = sorted(data.config.allowed_users)
+    return [u for u in users if await blocking(facade.alerts_enabled, str(u))]
 
 
 async def broadcast(bot: Bot, user_ids: Iterable[int], html: str) -> int:

@@ -120,3 +120,10 @@ def _is_network(error: BaseException) -> bool:
 def is_expected(error: BaseException) -> bool:
     """Errors that are part of normal life (logged without a traceback)."""
     return isinstance(error, RebalanceError | Forbidden | RetryAfter) or _is_network(error)
+
+
+CONFLICT_NOTICE = (
+    "⚠️ Another program is polling Telegram with this bot's token, so messages may go to it "
+    "instead of me. I keep running and retry with a growing pause. Stop the other instance "
+    "(or give it its own bot token from @BotFather)."
+)

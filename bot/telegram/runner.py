@@ -10,23 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot.telegram.conflict import ConflictWatch, tell_users
 from bot.telegram.messages import describe
 from bot.telegram.state import BotApp
-from core.errors import RebalanceError
+from core.errors import OperationRefused, RebalanceError
 from core.logs import get_logger
 from telegram import Update
 
 log = get_logger(__name__)
 
-CONFLICT = "another instance is polling this bot token (409 Conflict)"
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+EXIT_INSTANCE_RUNNING = 3  # another bot's heartbeat on this database is fresh
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 PollErrorCallback = Callable[[TelegramError], None]
 
@@ -83,7 +85,8 @@ async def _stop(app: BotApp) -> None:
 
 
 class _Supervisor:
-    """Turns signals and fatal polling errors into one stop event and an exit code."""
+    """Turns signals into one stop event and an exit code. A 409 Conflict is not fatal:
+    `ConflictWatch` logs it and tells the users while PTB's polling loop backs off."""
 
     def __init__(self) -> None:
         self.stop = asyncio.Event()
@@ -96,13 +99,10 @@ class _Supervisor:
             log.info("stop signal received", signal=signal.Signals(signum).name)
         self.stop.set()
 
-    def on_poll_error(self, error: TelegramError) -> None:
-        if isinstance(error, Conflict):
-            log.error(CONFLICT)
-            self.exit_code = EXIT_FAILURE
-            self.stop.set()
-        else:
-            log.warning("polling Telegram failed; retrying", error=str(error))
+    def taken_over(self) -> None:
+        """Another bot has claimed the database: stop, and exit as a refused start does."""
+        self.exit_code = EXIT_INSTANCE_RUNNING
+        self.stop.set()
 
 
 async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
@@ -111,9 +111,10 @@ async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     loop = asyncio.get_running_loop()
     for signum in _STOP_SIGNALS:
         loop.add_signal_handler(signum, supervisor.on_signal, signum)
+    app.bot_data.on_taken_over = supervisor.taken_over
     try:
         async with running(
-            app, poll_timeout_s=poll_timeout_s, on_poll_error=supervisor.on_poll_error
+            app, poll_timeout_s=poll_timeout_s, on_poll_error=ConflictWatch(tell_users(app))
         ):
             log.info("bot is running", bot=app.bot.username)
             await supervisor.stop.wait()
@@ -123,6 +124,9 @@ async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     except NetworkError as e:
         log.error("cannot reach Telegram at TELEGRAM_API_URL", error=str(e))
         return EXIT_FAILURE
+    except OperationRefused as e:
+        print(f"rebalance-bot: {describe(e)}", file=sys.stderr, flush=True)
+        return EXIT_INSTANCE_RUNNING if e.code == "instance_running" else EXIT_FAILURE
     except RebalanceError as e:
         log.error("could not start", error=describe(e))
         return EXIT_FAILURE

@@ -58,6 +58,7 @@ class BotData:
         self.side_server: SideServer | None = None  # the HTTP API when API tokens are set
         self.served: object | None = None  # what `side_server` opened (an ApiServer)
         self.webhook: Webhook | None = None  # None: long polling
+        self.on_taken_over: Callable[[], None] = lambda: None  # another bot has the database
         self._config: BotConfig | None = None
         self._facade: Facade | None = None
         self._charts: Executor | None = None

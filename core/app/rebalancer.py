@@ -31,6 +31,7 @@ from core.app.api import (
 )
 from core.app.autopilot import Autopilot
 from core.app.execution import Execution, cooldown_refusal
+from core.app.instance import BotInstance
 from core.app.lease import RECONCILE_LEASE, LeaseTerms, held_lease
 from core.app.maker_ports import MakerStore
 from core.app.maker_recovery import reconcile_maker_orders
@@ -66,6 +67,7 @@ class Rebalancer:
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         meter: CallMeter | None = None,
+        instance: BotInstance | None = None,
     ) -> None:
         self.settings = settings
         self.exchange = exchange
@@ -78,6 +80,7 @@ class Rebalancer:
         )
         self.reader = PlanReader(exchange, store, settings, clock)
         self.meter = meter or CallMeter()
+        self.instance = instance  # set when this process is the database's bot
         self.autopilot = Autopilot(self, store, settings, clock)
         self.tracker = PositionTracker(
             store, self.reader, exchange, mode=settings.mode, quote=self.quote, clock=clock
@@ -278,9 +281,12 @@ class Rebalancer:
         return self.autopilot.status()
 
     def heartbeat(self) -> None:
-        """Record that the bot is alive (read by `rebalance-bot healthcheck`)."""
+        """Record that the bot is alive (read by `rebalance-bot healthcheck`); for the
+        database's bot, OperationRefused `instance_running` if another bot took over."""
         now = self.clock()
         self.store.kv_set(HEARTBEAT_KEY, now.isoformat(), now)
+        if self.instance is not None:
+            self.instance.beat()
 
     # --- Positions (core.app.positions) -----------------------------------------------------
     async def positions(self) -> PositionsReport:

@@ -14,6 +14,7 @@ from core.domain.statuses import OrderStatus, PlanStatus, RunOutcome
 __all__ = [
     "TRADING_MODES",
     "FillRecord",
+    "InstanceBeat",
     "JournalEntry",
     "LeaseOwner",
     "LockInfo",
@@ -151,3 +152,11 @@ class StatsRecord:
     @property
     def runs(self) -> int:
         return sum(self.runs_by_outcome.values())
+
+
+@dataclass(frozen=True)
+class InstanceBeat:
+    """The bot instance recorded on a database, and how long ago (database clock) it beat."""
+
+    owner: LeaseOwner
+    age_s: float

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from core.app.records import (
     FillRecord,
+    InstanceBeat,
     JournalEntry,
     LeaseOwner,
     LockInfo,
@@ -182,7 +183,19 @@ class PositionBook(Protocol):
         ...
 
 
-class Store(Plans, Leases, Journal, Runs, OwnerSettings, PositionBook, Protocol):
+class Instances(Protocol):
+    """Which bot runs on this database (see `core.app.instance`); times by the database."""
+
+    def claim_instance(
+        self, owner: LeaseOwner, stale_seconds: float, abandoned: Callable[[LeaseOwner], bool]
+    ) -> InstanceBeat | None: ...
+    def refresh_instance(self, owner: LeaseOwner) -> bool: ...
+    def release_instance(self, owner: LeaseOwner) -> bool: ...
+    def clear_instance(self) -> None: ...
+    def instance_beat(self) -> InstanceBeat | None: ...
+
+
+class Store(Plans, Leases, Journal, Runs, OwnerSettings, PositionBook, Instances, Protocol):
     """Everything the use cases keep."""
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]: ...

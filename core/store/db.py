@@ -117,6 +117,16 @@ def sqlite_file_missing(url: str) -> bool:
     return path is not None and not path.exists()
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The SQLite file `url` names; None for another engine or an in-memory database."""
+    parsed = _parse(url)
+    return _sqlite_path(parsed) if parsed.get_backend_name() == "sqlite" else None
+
+
+def is_postgres(url: str) -> bool:
+    return _parse(url).get_backend_name() == "postgresql"
+
+
 def upgrade_if_behind(url: str) -> bool:
     """Migrate to the newest revision unless the database is there already; True if it ran."""
     if current_revision(url) == SCHEMA_HEAD:

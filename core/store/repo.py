@@ -9,6 +9,7 @@ The methods are grouped by subject in `repo_settings`, `repo_plans`, `repo_journ
 
 from __future__ import annotations
 
+from core.store.repo_instance import InstanceStore
 from core.store.repo_journal import JournalStore
 from core.store.repo_lease import LeaseStore
 from core.store.repo_maker import MakerStore
@@ -30,9 +31,11 @@ class Store(
     PaperStore,
     PositionStore,
     MakerStore,
+    InstanceStore,
 ):
     """Targets, locks, plans, the execution lease, journal, runs, fills, paper book, prefs,
-    lot adjustments and value samples, maker-first orders and their amends and cancels.
+    lot adjustments and value samples, maker-first orders and their amends and cancels, the
+    bot instance.
 
     Build with `Store(make_engine(url))` after `upgrade(url)`; `close()` when done.
     Implements `core.app.ports.PaperBook`.

@@ -1,8 +1,9 @@
-"""`rebalance-bot run` as a real process, and the run loop's exits (409, SIGTERM mid-execution)."""
+"""`rebalance-bot run` as a real process; the run loop under a 409 and a SIGTERM mid-execution."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sys
@@ -11,8 +12,9 @@ from pathlib import Path
 from structlog.testing import capture_logs
 
 from bot.telegram.app import build_application
-from bot.telegram.runner import CONFLICT, serve
-from tests.e2e.conftest import OWNER, SettingsFactory
+from bot.telegram.conflict import CONFLICT
+from bot.telegram.runner import serve
+from tests.e2e.conftest import FRIEND, OWNER, SettingsFactory
 from tests.fakes.kraken_server import FakeKraken
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -55,15 +57,27 @@ async def test_run_answers_start_over_http_and_exits_0_on_sigterm(
     assert code == 0, (tmp_path / "bot.log").read_text()
 
 
-async def test_another_instance_polling_the_token_stops_the_bot_with_a_non_zero_exit(
+async def test_a_409_conflict_backs_off_logs_one_error_tells_the_users_once_and_keeps_running(
     tg: FakeTelegram, paper_settings: SettingsFactory
 ) -> None:
-    tg.conflict_next_get_updates()
+    tg.conflict_next_get_updates(times=3)
     app = build_application(paper_settings(), alert_first_s=3600)
     with capture_logs() as logs:
-        code = await asyncio.wait_for(serve(app, poll_timeout_s=1), 20)
-    assert code != 0
-    assert any(entry["event"] == CONFLICT for entry in logs)
+        running = asyncio.create_task(serve(app, poll_timeout_s=1))
+        tg.send_user_message(OWNER, "/help")
+        await tg.wait_for_message(OWNER, contains="target weights", timeout=30)
+        assert not running.done()
+        os.kill(os.getpid(), signal.SIGTERM)
+        code = await asyncio.wait_for(running, 30)
+    notices = [m["chat"]["id"] for m in tg.sent if "Another program is polling" in m["text"]]
+    conflicts = [e["log_level"] for e in logs if e["event"] == CONFLICT]
+    polls = [r for r in tg.requests if r.method == "getUpdates"]
+    pauses = [later.at - earlier.at for earlier, later in itertools.pairwise(polls[:4])]
+    assert sorted(notices) == [OWNER, FRIEND]
+    assert conflicts == ["error", "warning", "warning"]
+    assert [r.status for r in polls[:4]] == [409, 409, 409, 200]
+    assert pauses[0] >= 0.9 and pauses[1] > pauses[0] and pauses[2] > pauses[1]  # backing off
+    assert code == 0
     assert CONFLICT == "another instance is polling this bot token (409 Conflict)"
 
 

@@ -9,6 +9,7 @@ store uses the database's clock), `faults.fail(...)` scripts a failing database,
 
 from __future__ import annotations
 
+from tests.fakes.store_instance import FakeInstances
 from tests.fakes.store_lease import FakeLeases
 from tests.fakes.store_maker import FakeMakerBook
 from tests.fakes.store_plans import FakePlans
@@ -20,10 +21,16 @@ __all__ = ["FakeStore"]
 
 
 class FakeStore(
-    FakePlans, FakeLeases, FakeMakerBook, FakeRuns, FakeOwnerSettings, FakePositionBook
+    FakePlans,
+    FakeLeases,
+    FakeMakerBook,
+    FakeRuns,
+    FakeOwnerSettings,
+    FakePositionBook,
+    FakeInstances,
 ):
     """Plans, the lease, the journal and fills (maker-first legs too), runs, targets, locks,
-    preferences, lot adjustments and value samples.
+    preferences, lot adjustments and value samples, and the record of the database's bot.
 
     Build with `FakeStore(clock)`: the clock times the lease (a FakeClock, moved by hand);
     `FakeStore(clock, old.committed)` is a restart on what `old` had committed.

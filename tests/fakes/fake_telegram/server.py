@@ -210,9 +210,10 @@ class FakeTelegram(RecordWaits):
             status = 429 if retry_after is not None else 500
         self.failures.add(method, Failure(status, description, retry_after), times)
 
-    def conflict_next_get_updates(self) -> None:
-        """The next getUpdates answers 409 as when another instance polls the same token."""
-        self.fail_next("getUpdates", 409, CONFLICT_GET_UPDATES)
+    def conflict_next_get_updates(self, times: int = 1) -> None:
+        """The next ``times`` getUpdates answer 409, as when another instance polls the same
+        token."""
+        self.fail_next("getUpdates", 409, CONFLICT_GET_UPDATES, times=times)
 
 
 async def _not_found(request: web.Request) -> web.Response:
