@@ -10,16 +10,17 @@ from decimal import Decimal
 import pytest
 
 from core.app.positions import PositionTracker
-from core.app.records import FillRecord, JournalEntry, PlanRecord
+from core.app.records import FillRecord, PlanRecord
 from core.domain.codec import plan_to_dict
 from core.domain.lots import AdjustmentKind
 from core.domain.models import Plan, Side
-from core.domain.statuses import OrderStatus
+from core.domain.statuses import OrderStatus, RunOutcome
 from core.errors import InputError
 from tests.fakes.clocks import FakeClock
-from tests.fakes.ledger_store import FakeLedgerStore, FakeReadings, FakeTradable
+from tests.fakes.readings import FakeReadings, FakeTradable
+from tests.fakes.store import FakeStore
 from tests.unit.builders import NOW
-from tests.unit.lot_builders import T0, day
+from tests.unit.lot_builders import day
 
 
 def fill(  # noqa: PLR0917 (read as a fill line: side, amount, price, fee, time, id)
@@ -53,16 +54,36 @@ ISSUE_FILLS = (
 class World:
     def __init__(self) -> None:
         self.clock = FakeClock(NOW)
-        self.store = FakeLedgerStore()
+        self.store = FakeStore(self.clock)
         self.readings = FakeReadings(self.clock)
         self.tracker = PositionTracker(
-            self.store,  # type: ignore[arg-type]
+            self.store,
             self.readings,
             FakeTradable(frozenset({"BTC", "ETH", "SOL"})),  # type: ignore[arg-type]
             mode="paper",
             quote="EUR",
             clock=self.clock,
         )
+
+    def filled(self, *fills: FillRecord) -> None:
+        for each in fills:
+            self.store.record_fill(each)
+
+    def order_out(self, status: OrderStatus, *, finished: bool = False) -> None:
+        """A run of this mode with one sell journaled, left at `status`."""
+        store, now = self.store, self.clock()
+        store.add_plan(stored(self.readings.plan()))
+        run_id = store.start_run("first", "1", Decimal(1), now, mode="paper")
+        store.journal_intent(
+            "first", run_id, "c", "BTC/EUR", Side.SELL, Decimal(1), now, mode="paper"
+        )
+        store.journal_update("c", status=status, now=now)
+        if finished:
+            store.finish_run(
+                run_id, outcome=RunOutcome.FULL, drift_after=None, traded_value=Decimal(0),
+                fees=Decimal(0), duration_s=1.0, orders_ok=1, orders_failed=0,
+                orders_skipped=0, note="", now=now,
+            )  # fmt: skip
 
 
 @pytest.fixture
@@ -73,7 +94,7 @@ def world() -> World:
 async def test_the_issue_fills_give_fifo_realized_2462_and_an_open_lot_costing_1506(
     world: World,
 ) -> None:
-    world.store.state.fills += ISSUE_FILLS
+    world.filled(*ISSUE_FILLS)
     world.readings.hold({"ETH": "0.5", "EUR": "100"}, {"ETH": "4000"})
 
     report = await world.tracker.report()
@@ -130,7 +151,7 @@ async def test_a_deposit_outside_the_bot_is_flagged_never_absorbed(world: World)
 
 
 async def test_a_withdrawal_takes_the_oldest_lots_and_realizes_nothing(world: World) -> None:
-    world.store.state.fills += ISSUE_FILLS[:2]
+    world.filled(*ISSUE_FILLS[:2])
     world.readings.hold({"ETH": "2"}, {"ETH": "4000"})
     await world.tracker.report()
     world.readings.hold({"ETH": "1.5"}, {"ETH": "4000"})
@@ -143,25 +164,25 @@ async def test_a_withdrawal_takes_the_oldest_lots_and_realizes_nothing(world: Wo
 
 
 async def test_no_sync_while_an_order_outcome_is_unknown(world: World) -> None:
-    world.store.unresolved.append(unknown_entry())
     world.readings.hold({"BTC": "0.5"}, {"BTC": "40000"})
+    world.order_out(OrderStatus.UNKNOWN)
 
     report = await world.tracker.report()
 
     assert not report.synced
-    assert report.adjustments == () and world.store.state.adjustments == []
+    assert report.adjustments == () and world.store.committed.adjustments == []
 
 
 async def test_no_sync_when_a_run_started_after_the_balances_were_read(world: World) -> None:
-    world.store.superseding = object()  # type: ignore[assignment]
     world.readings.hold({"BTC": "0.5"}, {"BTC": "40000"})
+    world.order_out(OrderStatus.FILLED, finished=True)  # a run with an id above the reading's
 
     assert not (await world.tracker.report()).synced
 
 
 async def test_paper_lots_never_mix_with_live_ones(world: World) -> None:
-    world.store.state.fills += [fill("buy", "3", "1000", "0", day(0), "L1", mode="live")]
-    world.store.state.fills += ISSUE_FILLS
+    world.filled(*[fill("buy", "3", "1000", "0", day(0), "L1", mode="live")])
+    world.filled(*ISSUE_FILLS)
     world.readings.hold({"ETH": "0.5"}, {"ETH": "4000"})
 
     (eth,) = (await world.tracker.report()).positions
@@ -206,11 +227,11 @@ async def test_a_basis_needs_a_known_symbol_and_a_positive_price(
         await world.tracker.set_basis(symbol, price)
 
     assert caught.value.code == code
-    assert world.store.state.adjustments == []
+    assert world.store.committed.adjustments == []
 
 
 async def test_a_basis_for_an_asset_the_bot_bought_is_refused(world: World) -> None:
-    world.store.state.fills += ISSUE_FILLS
+    world.filled(*ISSUE_FILLS)
     world.readings.hold({"ETH": "0.5"}, {"ETH": "4000"})
 
     with pytest.raises(InputError) as caught:
@@ -236,7 +257,7 @@ async def test_value_is_sampled_at_most_once_an_hour(world: World) -> None:
 
 
 async def test_the_fills_export_is_the_mode_s_fills_from_a_day_on(world: World) -> None:
-    world.store.state.fills += ISSUE_FILLS
+    world.filled(*ISSUE_FILLS)
 
     header, *rows = world.tracker.export_fills(since=day(1).date())
 
@@ -248,7 +269,7 @@ async def test_the_fills_export_is_the_mode_s_fills_from_a_day_on(world: World) 
 
 
 async def test_the_lots_export_has_the_open_lot_and_the_realized_matches(world: World) -> None:
-    world.store.state.fills += ISSUE_FILLS
+    world.filled(*ISSUE_FILLS)
     world.readings.hold({"ETH": "0.5"}, {"ETH": "4000"})
 
     _, *rows = await world.tracker.export_lots()
@@ -262,34 +283,13 @@ async def test_the_lots_export_has_the_open_lot_and_the_realized_matches(world: 
 
 
 def test_monthly_figures_and_fee_share_come_from_the_ledger(world: World) -> None:
-    world.store.state.fills += ISSUE_FILLS
+    world.filled(*ISSUE_FILLS)
 
     figures = world.tracker.figures()
 
     assert figures.fees == Decimal(44)
     assert sum(m.realized for m in figures.months) == Decimal(2462)
     assert figures.fee_share_pct is None  # no value samples yet
-
-
-def unknown_entry() -> JournalEntry:
-    return JournalEntry(
-        id=1,
-        plan_id="p",
-        run_id=1,
-        client_order_id="c",
-        symbol="BTC/EUR",
-        side=Side.SELL,
-        amount=Decimal(1),
-        status=OrderStatus.UNKNOWN,
-        exchange_order_id=None,
-        filled_amount=Decimal(0),
-        average_price=None,
-        cost=Decimal(0),
-        fee=Decimal(0),
-        error=None,
-        created_at=T0,
-        updated_at=T0,
-    )
 
 
 def stored(plan: Plan) -> PlanRecord:
@@ -310,7 +310,7 @@ async def test_openings_take_the_time_and_prices_of_the_first_plan_the_bot_made(
 ) -> None:
     world.readings.hold({"BTC": "0.5", "ETH": "2"}, {"BTC": "30000"})
     first = world.readings.plan()  # a week ago, ETH not priced then
-    world.store.first_plan = stored(replace(first, created_at=NOW - timedelta(days=7)))
+    world.store.add_plan(stored(replace(first, created_at=NOW - timedelta(days=7))))
     world.readings.hold({"BTC": "0.5", "ETH": "2"}, {"BTC": "40000", "ETH": "2500"})
 
     report = await world.tracker.report()
