@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.http import compat, errors, health, routes
+from bot.http.auth import NEEDS_TRADE
 from bot.http.errors import ApiError, error_response
 from bot.http.state import HttpState
 from core.errors import RebalanceError
@@ -17,7 +18,14 @@ from core.errors import RebalanceError
 OPENAPI_URL = "/api/openapi.json"
 DOCS_URL = "/api/docs"
 PUBLIC_PATHS = frozenset({"/healthz", OPENAPI_URL, DOCS_URL})
+TRADE_PREFIX = "/api/v1/"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Next = Callable[[Request], Awaitable[Response]]
+
+
+def needs_trade(method: str, path: str) -> bool:
+    """Every change under /api/v1 (plans, executes, targets, locks) needs the trade token."""
+    return path.startswith(TRADE_PREFIX) and method not in SAFE_METHODS
 
 
 def create_app(
@@ -39,12 +47,16 @@ def create_app(
 
     @app.middleware("http")
     async def authenticate(request: Request, call_next: Next) -> Response:
-        """No token, or an unknown one: 401 before anything else runs (no exchange call)."""
+        """No token, or an unknown one: 401 before anything else runs (no exchange call); the
+        read token on a trade endpoint: 403, before its body is even read."""
         if request.url.path not in open_paths:
             try:
-                request.state.caller = state.tokens.caller(request.headers.get("authorization"))
+                caller = state.tokens.caller(request.headers.get("authorization"))
             except ApiError as e:
                 return error_response(e.code, e.message, headers=e.headers)
+            if needs_trade(request.method, request.url.path) and not caller.can_trade:
+                return error_response("forbidden", NEEDS_TRADE)
+            request.state.caller = caller
         return await call_next(request)
 
     app.add_exception_handler(ApiError, errors.on_api_error)

@@ -136,7 +136,9 @@ async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
 async def on_bad_request(_: Request, exc: Exception) -> JSONResponse:
     """A body or query that does not fit: say which field and what is wrong with it."""
     assert isinstance(exc, RequestValidationError)
-    return error_response("bad_body", validation_message(exc))
+    places = {str(p.get("loc", ("body",))[0]) for p in exc.errors()}
+    code = "bad_body" if places <= {"body"} else "bad_request"  # a path or query parameter
+    return error_response(code, validation_message(exc))
 
 
 async def on_http_error(_: Request, exc: Exception) -> JSONResponse:
@@ -149,6 +151,10 @@ def validation_message(exc: RequestValidationError) -> str:
     """'body.plan_hash: Field required' and the like, one problem after another."""
     parts = []
     for problem in exc.errors():
+        if problem.get("type") == "json_invalid":
+            at = problem.get("loc", ("body", "?"))[-1]
+            parts.append(f"the body is not valid JSON (at character {at})")
+            continue
         where = ".".join(str(x) for x in problem.get("loc", ()))
         parts.append(f"{where}: {problem.get('msg', 'invalid')}")
     return "; ".join(parts) or "the request does not fit this endpoint"

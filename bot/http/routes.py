@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from bot import bodies
 from bot.autopilot_body import status_body
@@ -16,6 +17,8 @@ from bot.http.state import ApiDep, Reader, State, Trader
 from core.app.api import Api
 
 router = APIRouter(prefix="/api/v1")
+SYMBOL_TEXT = re.compile(r"[A-Za-z0-9]{1,16}")
+NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
 NO_PLAN = "There is no such plan for this token."
 
 
@@ -26,9 +29,24 @@ class ExecuteBody(BaseModel):
 
 class TargetsBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    weights: dict[str, str | int] = Field(
+    weights: dict[str, str | int | float] = Field(
         min_length=1, description='percent per asset, e.g. {"BTC": "40", "ETH": "60"}'
     )
+
+    @field_validator("weights")
+    @classmethod
+    def _symbols_and_numbers(
+        cls, weights: dict[str, str | int | float]
+    ) -> dict[str, str | int | float]:
+        """Each key one symbol, each value one number: nothing can smuggle in more targets."""
+        for asset, weight in weights.items():
+            if not SYMBOL_TEXT.fullmatch(asset):
+                raise ValueError(f"{asset!r} is not an asset symbol (e.g. BTC)")
+            if not NUMBER_TEXT.fullmatch(str(weight).strip()):
+                raise ValueError(
+                    f'the weight of {asset} must be a number such as "40", not {weight!r}'
+                )
+        return weights
 
 
 class LockBody(BaseModel):

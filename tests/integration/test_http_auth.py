@@ -77,6 +77,18 @@ async def test_the_read_token_on_a_trade_endpoint_is_403_and_makes_no_private_ca
     assert kraken.orders == []
 
 
+async def test_the_read_token_is_403_on_a_trade_endpoint_even_with_a_malformed_body(
+    api: Served,
+) -> None:
+    for method, path in TRADE_CALLS:
+        answer = await api.client.request(
+            method, path, headers=READ | {"Content-Type": "application/json"}, content="{bad"
+        )
+
+        assert answer.status_code == 403, (method, path, answer.text)
+        assert answer.json()["error"]["code"] == "forbidden"
+
+
 async def test_the_trade_token_may_read_too(api: Served) -> None:
     answer = await api.client.get("/api/v1/targets", headers=TRADE)
 
@@ -107,3 +119,44 @@ async def test_health_and_the_openapi_schema_need_no_token(api: Served) -> None:
     assert "/api/v1/plans/{plan_id}/execute" in schema.json()["paths"]
     assert health.status_code in (200, 503)
     assert TRADE_TOKEN not in schema.text
+
+
+@pytest.mark.parametrize(
+    ("weights", "wrong"),
+    [
+        ({"BTC": "40,ETH=30,SOL=20,ADA=10"}, "must be a number"),
+        ({"BTC=40,ETH": "60"}, "not an asset symbol"),
+    ],
+    ids=["a spec in a value", "a spec in a key"],
+)
+async def test_target_weights_are_one_symbol_and_one_number_each(
+    api: Served, weights: dict[str, object], wrong: str
+) -> None:
+    answer = await api.client.put("/api/v1/targets", headers=TRADE, json={"weights": weights})
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "bad_body"
+    assert wrong in answer.json()["error"]["message"]
+    unchanged = await api.client.get("/api/v1/targets", headers=READ)
+    assert unchanged.json()["weights"] == {"BTC": "40", "ETH": "30", "SOL": "20", "ADA": "10"}
+
+
+async def test_target_weights_may_be_json_numbers(api: Served) -> None:
+    weights = {"BTC": 50.5, "ETH": 49.5}
+    answer = await api.client.put("/api/v1/targets", headers=TRADE, json={"weights": weights})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["weights"] == {"BTC": "50.5", "ETH": "49.5"}
+
+
+async def test_a_malformed_body_and_a_bad_query_are_told_apart(api: Served) -> None:
+    body = await api.client.put(
+        "/api/v1/targets", headers=TRADE | {"Content-Type": "application/json"}, content="{bad"
+    )
+    query = await api.client.get("/api/v1/runs/abc", headers=READ)
+
+    assert body.status_code == query.status_code == 422
+    assert body.json()["error"]["code"] == "bad_body"
+    assert "not valid JSON" in body.json()["error"]["message"]
+    assert query.json()["error"]["code"] == "bad_request"
+    assert "run_id" in query.json()["error"]["message"]
