@@ -1,7 +1,8 @@
-"""Number formatting shared by every front end. Pure; Decimal in, text out."""
+"""Number and time formatting shared by every front end. Pure; values in, text out."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 
@@ -131,3 +132,8 @@ def signed_pct(value: Decimal | None) -> str:
     if value is None:
         return "—"
     return ("+" if value > 0 else "") + pct(value)
+
+
+def minute(moment: datetime | None) -> str:
+    """A moment to the minute, in UTC: '2026-12-04 21:28 UTC'; '—' when unknown."""
+    return "—" if moment is None else f"{moment:%Y-%m-%d %H:%M} UTC"

@@ -32,6 +32,10 @@ Command = Callable[[Api, argparse.Namespace], Awaitable["str | Output"]]
 
 
 CLI_USER = "cli"
+NOT_DUE = (
+    "No rebalance is due (every drift is inside DRIFT_BAND_PCT): nothing was placed. "
+    "Add --force to trade anyway."
+)
 # `rebalance` exits with these when orders were sent, so cron and scripts notice.
 EXIT_BY_OUTCOME = {
     RunOutcome.FULL: 0,
@@ -69,7 +73,13 @@ async def _preview(app: Api, args: argparse.Namespace) -> str:
 
 
 async def _rebalance(app: Api, args: argparse.Namespace) -> str | Output:
-    prepared = await app.prepare_rebalance(CLI_USER)
+    try:
+        prepared = await app.prepare_rebalance(CLI_USER)
+    except ExecutionRefused as e:  # cron inside the cooldown: a failure only if one is due
+        unattended = e.code == "cooldown" and args.yes and not args.force
+        if unattended and not (await app.check()).rebalance_due:
+            return NOT_DUE
+        raise
     print(cli_render.preview(prepared.plan, app.mode))
     report = None
     try:
@@ -88,10 +98,7 @@ def _why_not(plan: Plan, args: argparse.Namespace) -> str:
     if not plan.orders:
         return "Nothing to do: the plan has no orders."
     if args.yes and not plan.rebalance_due and not args.force:
-        return (
-            "No rebalance is due (every drift is inside DRIFT_BAND_PCT): nothing was placed. "
-            "Add --force to trade anyway."
-        )
+        return NOT_DUE
     if not (args.yes or _confirmed(len(plan.orders))):
         return "Cancelled: nothing was placed."
     return ""

@@ -32,7 +32,7 @@ def _row(p: Position, locked: bool) -> list[str]:
         p.asset,
         fmt.amount(p.amount),
         fmt.price(p.average_price) + flag if p.average_price is not None else "—",
-        _day(p.first_entry),
+        fmt.minute(p.first_entry),
         fmt.price(p.price),
         "n/a" if p.value is None else fmt.money(p.value),
         _signed(p.unrealized),

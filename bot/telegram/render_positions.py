@@ -26,7 +26,7 @@ def _entry(p: Position) -> str:
     if p.average_price is None:
         return "no open lot"
     flag = ESTIMATED if p.estimated else ""
-    return f"entry {fmt.price(p.average_price)}{flag} since {_day(p.first_entry)}"
+    return f"entry {fmt.price(p.average_price)}{flag} since {fmt.minute(p.first_entry)}"
 
 
 def position_block(p: Position, locked: bool) -> str:

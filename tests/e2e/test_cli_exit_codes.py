@@ -60,3 +60,14 @@ async def test_a_rebalance_with_an_order_of_unknown_outcome_exits_5(
     assert "1 order's outcome is not known yet: it may have been placed" in out
     assert "see `rebalance-bot history`" in out and "/history" not in out
     assert kraken.count("AddOrder") == 1  # the sell is never resent; no buy without its cash
+
+
+async def test_a_cron_run_inside_the_cooldown_with_nothing_due_exits_0(
+    kraken: FakeKraken, tmp_path: Path
+) -> None:
+    """An hourly `rebalance --yes`: the run after a full rebalance finds nothing to do."""
+    db = tmp_path / "db.sqlite"
+    assert (await rebalance_yes(kraken, db))[0] == 0
+    code, out = await rebalance_yes(kraken, db)
+    assert (code, "No rebalance is due" in out) == (0, True)
+    assert kraken.count("AddOrder") == 4  # the first run's orders only

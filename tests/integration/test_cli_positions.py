@@ -49,6 +49,7 @@ def test_positions_lists_each_holding_with_its_estimated_opening_lot_and_totals_
         assert column in header
     assert "Realized" in header and "Lock" in header
     assert re.search(r"^BTC\s+0\.5\s+40,000\.00\*\s", out, re.MULTILINE)
+    assert re.search(r"^BTC\s.*\d{4}-\d\d-\d\d \d\d:\d\d UTC", out, re.MULTILINE)  # a time
     table = [line for line in out.splitlines() if re.match(r"^(ADA|BTC|ETH|SOL|Total)\s", line)]
     assert table[-1].startswith("Total") and "27,500.00" in table[-1]
     assert "* estimated" in out and "rebalance-bot basis SYMBOL PRICE" in out
