@@ -10,10 +10,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import NoReturn, cast
 
 from bot import bodies
 from bot.autopilot_body import pause_body, status_body
@@ -248,13 +250,22 @@ def _positive(text: str) -> int:
     return value
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a malformed command line is one line on stderr (exit 2), like every
+    other error, with where to look for the right form."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="rebalance-bot",
         description="Keeps a Kraken portfolio at its target weights (paper or live).",
     )
     p.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    _add_arguments(p.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    commands = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_arguments(cast("argparse._SubParsersAction[argparse.ArgumentParser]", commands))
     return p
 
 
@@ -282,12 +293,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"rebalance-bot: configuration error: {e}", file=sys.stderr)
         return 2
     except RebalanceError as e:
-        return _fail(words.describe(e), args.debug, settings)
+        return _fail(words.describe(e, args.command), args.debug, settings)
     except KeyboardInterrupt:
         return 130
     except Exception as e:  # a bug: still one line unless --debug
         return _fail(f"unexpected error ({type(e).__name__}): {e}", args.debug, settings)
-    print(output.text)
+    try:
+        print(output.text, flush=True)
+    except BrokenPipeError:  # `| head` closed early: what was read is all that was wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return output.exit_code
 
 

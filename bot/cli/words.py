@@ -17,11 +17,19 @@ EXAMPLES: Final = {
 }
 
 
-def describe(error: RebalanceError) -> str:
+# A code whose example depends on the command it came from: (command, code) -> example.
+COMMAND_EXAMPLES: Final = {
+    ("basis", "bad_symbol"): "Example: rebalance-bot basis BTC 30000",
+    ("basis", "not_tradable"): "Example: rebalance-bot basis BTC 30000",
+    ("basis", "quote_is_cash"): "Example: rebalance-bot basis BTC 30000",
+}
+
+
+def describe(error: RebalanceError, command: str = "") -> str:
     """The error's message, then what to type next when the core's code says it."""
     hint = ""
     if isinstance(error, ExecutionRefused):
         hint = NEXT_STEPS.get(error.next_step, "")
     elif isinstance(error, InputError):
-        hint = EXAMPLES.get(error.code, "")
+        hint = COMMAND_EXAMPLES.get((command, error.code)) or EXAMPLES.get(error.code, "")
     return f"{error} {hint}" if hint else str(error)

@@ -13,10 +13,11 @@ of the fills it compares against.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Protocol
 
 import structlog
@@ -37,6 +38,7 @@ from core.domain.series import average_value, sample_due, summarize, value_sampl
 from core.errors import ExchangeError, InputError
 
 log = structlog.get_logger(__name__)
+PRICE_TEXT = re.compile(r"\d+(\.\d+)?|\.\d+")  # digits and a point: no sign, exponent or _
 
 
 class LedgerStore(PositionBook, Journal, Runs, Protocol):
@@ -74,10 +76,8 @@ def to_fill(record: FillRecord) -> Fill:
 
 def parse_price(text: str) -> Decimal:
     """A positive price like `2000` or `0.45`; InputError (code bad_price) otherwise."""
-    try:
-        price = Decimal(text.strip())
-    except InvalidOperation:
-        price = Decimal("NaN")
+    plain = text.strip()
+    price = Decimal(plain) if PRICE_TEXT.fullmatch(plain) else Decimal("NaN")
     if not price.is_finite() or price <= 0:
         raise InputError(
             f"'{text.strip()}' is not a positive price (digits and a point only, e.g. 2000).",

@@ -4,6 +4,7 @@ the exit code says how the run ended, so scripts notice (README: exit codes)."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,22 @@ async def test_a_cron_run_inside_the_cooldown_with_nothing_due_exits_0(
     code, out = await rebalance_yes(kraken, db)
     assert (code, "No rebalance is due" in out) == (0, True)
     assert kraken.count("AddOrder") == 4  # the first run's orders only
+
+
+async def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`rebalance-bot history | head -1`: the pipe closes before the output is all written."""
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first write meets a broken pipe
+    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
+    env |= {
+        "TRADING_MODE": "paper",
+        "PAPER_MARKET_DATA": "snapshot",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+    }
+    process = await asyncio.create_subprocess_exec(
+        CLI, "preview", env=env, stdout=write, stderr=asyncio.subprocess.PIPE
+    )
+    os.close(write)
+    _, err = await process.communicate()
+    assert process.returncode == 0
+    assert b"Traceback" not in err

@@ -554,3 +554,16 @@ def test_healthcheck_on_a_missing_database_says_so_and_creates_nothing(
     assert result.code == 1
     assert "does not exist" in result.out
     assert not fresh_db.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("history", "0"), ("export", "fills", "--since", "2026-13-01"), ("basis", "BTC"), ("nope",)],
+    ids=" ".join,
+)
+def test_a_malformed_command_line_is_one_line_and_exit_2(cli: Cli, argv: tuple[str, ...]) -> None:
+    result = cli(*argv)
+
+    assert result.code == 2
+    (line,) = result.err_lines
+    assert line.startswith("rebalance-bot") and "--help`)" in line

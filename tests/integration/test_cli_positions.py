@@ -148,6 +148,8 @@ def test_basis_states_the_real_cost_and_positions_stop_estimating_it(cli: Cli) -
         (("BTC", "0"), "'0' is not a positive price"),
         (("BTC", "2,000"), "Example: rebalance-bot basis BTC 30000"),
         (("ZZZ", "1"), "ZZZ is not a Kraken asset tradable against EUR"),
+        (("ZZZ", "1"), "Example: rebalance-bot basis BTC 30000"),  # not `lock`
+        (("BTC", "1e5"), "'1e5' is not a positive price"),
         (("DOGE", "1"), "no DOGE is held, so there is no opening lot to price"),
     ],
 )
