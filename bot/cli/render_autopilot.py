@@ -57,8 +57,8 @@ def _last_run(run: RunSummary | None) -> str:
 def pause_result(changed: bool) -> str:
     if changed:
         return (
-            "Autopilot paused: nothing runs without a confirmation until "
-            "`rebalance-bot resume`. Due rebalances are still proposed in Telegram."
+            "Autopilot paused: no automatic rebalance runs until `rebalance-bot resume` "
+            "(with AUTOPILOT=auto, a due rebalance is proposed in Telegram instead)."
         )
     return "The autopilot was already paused."
 

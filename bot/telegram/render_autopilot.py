@@ -123,8 +123,8 @@ def _caps(s: AutopilotStatus) -> str:
 def pause_result(changed: bool) -> str:
     if changed:
         return (
-            "⏸ Autopilot <b>paused</b>: no rebalance runs without a tap until /resume. "
-            "Due rebalances are still proposed with buttons."
+            "⏸ Autopilot <b>paused</b>: no rebalance runs without a tap until /resume "
+            "(with AUTOPILOT=auto, a due rebalance is proposed with buttons instead)."
         )
     return "The autopilot was already paused. /resume to let it run."
 
