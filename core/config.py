@@ -23,9 +23,15 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.config_words import (
+    API_TOKEN_FIELDS,
+    DEFAULT_WEIGHTS,
+    SECRET_FIELDS,
+    FieldProblem,
+    describe_validation_error,
+)
 from core.domain.models import RebalanceTo
 from core.domain.strategy import parse_rebalance_to
 from core.errors import ConfigError
@@ -39,52 +45,11 @@ _BOT_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 _NO_SPACE = re.compile(r"\S+")
 _USER_ID = re.compile(r"[0-9]{1,20}")
 _HUNDRED = Decimal(100)
-_DEFAULT_WEIGHTS = "BTC=40,ETH=30,SOL=20,ADA=10"
 _DEFAULT_BALANCES = "BTC=0.5,ETH=2,SOL=20,ADA=1000"
 _SUM_TOLERANCE = Decimal("0.01")
 
-# An example of a right value for each variable whose default is not a good one to show.
-_EXAMPLES: Mapping[str, str] = {
-    "trading_mode": "paper (or live, with KRAKEN_API_KEY and KRAKEN_API_SECRET set)",
-    "kraken_api_key": "<the API key shown by Kraken>",
-    "kraken_api_secret": "<the base64 private key shown by Kraken>",
-    "max_orders": "4 (or empty for no limit)",
-    "paper_balances": "BTC=0.5,ETH=2,EUR=500",
-    "telegram_bot_token": "<the token from @BotFather, like 123456:ABC-DEF>",
-    "telegram_allowed_users": "123456789,987654321",
-    "target_weights": _DEFAULT_WEIGHTS,
-    "rebalance_to": "band-edge (or target, halfway, 50%)",
-    "drift_band_relative_pct": "25 (with DRIFT_BAND_PCT=5: the 5/25 rule)",
-    "api_token_read": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
-    "api_token_trade": "<24 or more random characters, e.g. from: openssl rand -hex 24>",
-    "api_host": "127.0.0.1",
-    "telegram_webhook_url": "https://bot.example.com/telegram (behind your TLS proxy)",
-    "telegram_webhook_secret": "<16-256 of A-Z a-z 0-9 _ -, e.g. from: openssl rand -hex 32>",
-    "api_port": "8080",
-    "autopilot": "propose (or off, or auto with AUTOPILOT_MAX_TRADE_VALUE set)",
-    "autopilot_max_trade_value": "500",
-    "order_type": "maker-first (or market)",
-}
-API_TOKEN_FIELDS = ("api_token_read", "api_token_trade")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 API_TOKEN_MIN_LENGTH = 24
-SECRET_FIELDS = frozenset(
-    {
-        "kraken_api_key",
-        "kraken_api_secret",
-        "telegram_bot_token",
-        "telegram_webhook_secret",
-        *API_TOKEN_FIELDS,
-    }
-)
-
-
-class _FieldProblem(ValueError):
-    """A cross-field refusal that belongs to one variable (raised in a model validator)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _parse_user_ids(value: object) -> tuple[int, ...]:
@@ -166,7 +131,7 @@ class Settings(BaseSettings):
     kraken_api_url: _Url = "https://api.kraken.com"
     kraken_tier: Literal["starter", "intermediate", "pro"] = "starter"
     quote_currency: str = "EUR"
-    target_weights: _Weights = Field(default_factory=lambda: parse_weight_spec(_DEFAULT_WEIGHTS))
+    target_weights: _Weights = Field(default_factory=lambda: parse_weight_spec(DEFAULT_WEIGHTS))
     min_trade_value: Decimal = Field(default=Decimal(10), ge=0)
     drift_band_pct: Decimal = Field(default=Decimal(5), gt=0, lt=100)
     drift_band_relative_pct: Decimal | None = Field(default=None, gt=0, le=100)
@@ -259,7 +224,7 @@ class Settings(BaseSettings):
         ]
         if self.trading_mode == "live" and missing:
             unset = "neither is set" if len(missing) == 2 else f"{missing[0]} is not set"
-            raise _FieldProblem(
+            raise FieldProblem(
                 "trading_mode",
                 f"live trading needs KRAKEN_API_KEY and KRAKEN_API_SECRET, but {unset}",
             )
@@ -283,7 +248,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Self:
         if self.telegram_webhook_url is not None and self.telegram_webhook_secret is None:
-            raise _FieldProblem(
+            raise FieldProblem(
                 "telegram_webhook_secret",
                 "is required with TELEGRAM_WEBHOOK_URL (Telegram sends it with every update)",
             )
@@ -300,7 +265,7 @@ class Settings(BaseSettings):
     def _distinct_api_tokens(self) -> Self:
         read, trade = self.api_token_read, self.api_token_trade
         if read is not None and trade is not None and read == trade:
-            raise _FieldProblem(
+            raise FieldProblem(
                 "api_token_read", "must differ from API_TOKEN_TRADE (a read token cannot trade)"
             )
         return self
@@ -308,7 +273,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _auto_needs_a_cap(self) -> Self:
         if self.autopilot == "auto" and self.autopilot_max_trade_value is None:
-            raise _FieldProblem(
+            raise FieldProblem(
                 "autopilot_max_trade_value",
                 "is required when AUTOPILOT=auto: the most one automatic rebalance may trade, "
                 f"in {self.quote_currency}",
@@ -330,52 +295,9 @@ class Settings(BaseSettings):
         return tuple(found + ([password, unquote(password)] if password else []))
 
 
-_TEMPLATES: Mapping[str, str] = {
-    "int_parsing": "{input!r} is not a whole number",
-    "int_from_float": "{input!r} is not a whole number",
-    "int_type": "{input!r} is not a whole number",
-    "decimal_parsing": "{input!r} is not a number",
-    "decimal_type": "{input!r} is not a number",
-    "finite_number": "{input!r} is not a finite number",
-    "greater_than": "must be greater than {gt}, got {input}",
-    "greater_than_equal": "must be at least {ge}, got {input}",
-    "less_than": "must be less than {lt}, got {input}",
-    "less_than_equal": "must be at most {le}, got {input}",
-    "literal_error": "must be {expected}, got {input!r}",
-}
-
-
-def _problem(error: ErrorDetails, field: str) -> str:
-    """What is wrong, in words; the input is only quoted for non-secret fields."""
-    ctx = error.get("ctx", {})
-    cause = ctx.get("error")
-    if isinstance(cause, ValueError):
-        return str(cause)
-    template = _TEMPLATES.get(error["type"])
-    if template is None or field in SECRET_FIELDS:
-        return error["msg"]
-    return template.format(input=error.get("input"), **ctx)
-
-
-def _describe(error: ErrorDetails) -> str:
-    cause = error.get("ctx", {}).get("error")
-    loc = error["loc"]
-    field = cause.field if isinstance(cause, _FieldProblem) else str(loc[0]) if loc else ""
-    if field not in Settings.model_fields:
-        return f"settings: {_problem(error, field)}"
-    example = _EXAMPLES.get(field) or Settings.model_fields[field].default
-    name = field.upper()
-    return f"{name}: {_problem(error, field)} (example: {name}={example})"
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """One line per problem, each naming the variable; never a pydantic dump or a secret."""
-    return "\n".join(dict.fromkeys(_describe(error) for error in exc.errors()))
-
-
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings from overrides, the environment and `.env` (in that precedence)."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc)) from None
+        raise ConfigError(describe_validation_error(exc, Settings.model_fields)) from None

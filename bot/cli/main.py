@@ -8,53 +8,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import NoReturn, cast
 
 from bot import bodies
 from bot.autopilot_body import pause_body, status_body
-from bot.cli import maintenance, render_autopilot, render_positions, words
+from bot.cli import maintenance, rebalance, render_autopilot, render_positions, words
 from bot.cli import positions as cli_positions
 from bot.cli import render as cli_render
-from core.app.api import Api, OrderOutcome
+from bot.cli.rebalance import CLI_USER, Output
+from core.app.api import Api
 from core.bootstrap import healthcheck, open_rebalancer
 from core.config import Settings, load_settings
-from core.domain.models import Plan
-from core.domain.statuses import RunOutcome
-from core.errors import ConfigError, ExecutionRefused, InputError, RebalanceError
+from core.errors import ConfigError, InputError, RebalanceError
 from core.logs import Redactor, configure_logging
 
 Command = Callable[[Api, argparse.Namespace], Awaitable["str | Output"]]
-
-
-CLI_USER = "cli"
-NOT_DUE = (
-    "No rebalance is due (every drift is inside DRIFT_BAND_PCT): nothing was placed. "
-    "Add --force to trade anyway."
-)
-# `rebalance` exits with these when orders were sent, so cron and scripts notice.
-EXIT_BY_OUTCOME = {
-    RunOutcome.FULL: 0,
-    RunOutcome.NOTHING: 0,
-    RunOutcome.PARTIAL: 3,
-    RunOutcome.FAILED: 4,
-    RunOutcome.UNKNOWN: 5,
-    RunOutcome.RUNNING: 5,
-}
-
-
-@dataclass(frozen=True)
-class Output:
-    """What a command prints, and the exit code it ends with."""
-
-    text: str
-    exit_code: int = 0
 
 
 def _json(body: object) -> str:
@@ -72,55 +45,6 @@ async def _preview(app: Api, args: argparse.Namespace) -> str:
     if args.json:
         return _json(bodies.preview(plan, app.mode))
     return cli_render.preview(plan, app.mode)
-
-
-async def _rebalance(app: Api, args: argparse.Namespace) -> str | Output:
-    try:
-        prepared = await app.prepare_rebalance(CLI_USER)
-    except ExecutionRefused as e:  # cron inside the cooldown: a failure only if one is due
-        unattended = e.code == "cooldown" and args.yes and not args.force
-        if unattended and not (await app.check()).rebalance_due:
-            return NOT_DUE
-        raise
-    print(cli_render.preview(prepared.plan, app.mode))
-    report = None
-    try:
-        refusal = _why_not(prepared.plan, args)
-        if refusal:
-            return refusal
-        report = await app.execute(prepared.plan_id, CLI_USER, progress=_print_progress)
-    finally:
-        if report is None:  # an executed plan is spent; a failed withdrawal must not hide it
-            _withdraw_if_pending(app, prepared.plan_id)
-    return Output(cli_render.report(report), EXIT_BY_OUTCOME[report.outcome])
-
-
-def _why_not(plan: Plan, args: argparse.Namespace) -> str:
-    """Why the plan is not executed, or "" to go ahead."""
-    if not plan.orders:
-        return "Nothing to do: the plan has no orders."
-    if args.yes and not plan.rebalance_due and not args.force:
-        return NOT_DUE
-    if not (args.yes or _confirmed(len(plan.orders))):
-        return "Cancelled: nothing was placed."
-    return ""
-
-
-def _withdraw_if_pending(app: Api, plan_id: str) -> None:
-    """A plan the CLI did not run must not stay confirmable."""
-    with contextlib.suppress(ExecutionRefused):
-        app.cancel(plan_id, CLI_USER)
-
-
-def _confirmed(n_orders: int) -> bool:
-    if not sys.stdin.isatty():
-        raise InputError("no terminal to confirm on: run `rebalance-bot rebalance --yes`")
-    answer = input(f"\nPlace these {n_orders} orders now? [y/N] ")
-    return answer.strip().lower() in {"y", "yes"}
-
-
-async def _print_progress(outcome: OrderOutcome) -> None:
-    print(f"  {outcome.side.value.upper()} {outcome.asset}: {outcome.status}", flush=True)
 
 
 async def _lock(app: Api, args: argparse.Namespace) -> str:
@@ -190,7 +114,10 @@ async def _migrate(app: Api, _: argparse.Namespace) -> str:
 COMMANDS: dict[str, tuple[Command, str]] = {
     "check": (_check, "current allocation vs targets, drift, and whether a rebalance is due"),
     "preview": (_preview, "the exact orders a rebalance would place now, and what is skipped"),
-    "rebalance": (_rebalance, "preview, ask y/N, then place the orders and report each fill"),
+    "rebalance": (
+        rebalance.rebalance,
+        "preview, ask y/N, then place the orders and report each fill",
+    ),
     "lock": (_lock, "freeze an asset out of rebalancing"),
     "unlock": (_unlock, "unfreeze an asset (or --all)"),
     "locked": (_locked, "list locked assets"),

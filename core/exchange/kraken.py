@@ -24,14 +24,16 @@ from core.domain.orders import AmendResult, OrderAmend, OrderRequest, OrderResul
 from core.errors import ExchangeError, TemporaryError, UnknownPair
 from core.exchange.kraken_client import KrakenClient
 from core.exchange.kraken_errors import for_read, translate
+from core.exchange.kraken_order_parse import (
+    order_from_raw,
+    orders_by_client_id,
+)
 from core.exchange.kraken_orders import OrderDesk
 from core.exchange.kraken_parse import (
     MarketCatalog,
     account_maker_fees,
     account_taker_fees,
     balances_from_raw,
-    order_from_raw,
-    orders_by_client_id,
     quote_from_ticker,
     result_of,
     unusable_reason,

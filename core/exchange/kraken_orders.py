@@ -38,12 +38,14 @@ from core.errors import (
 )
 from core.exchange.kraken_client import KrakenClient
 from core.exchange.kraken_errors import for_change, for_order, translate
-from core.exchange.kraken_parse import (
-    MarketCatalog,
+from core.exchange.kraken_order_parse import (
     first_txid,
     maker_share,
     order_from_raw,
     order_volume,
+)
+from core.exchange.kraken_parse import (
+    MarketCatalog,
     result_of,
 )
 from core.logs import get_logger

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.cli.main import COMMANDS, EXIT_BY_OUTCOME, Output
+from bot.cli.main import COMMANDS
+from bot.cli.rebalance import EXIT_BY_OUTCOME, Output
 from core.domain.statuses import RunOutcome
 from core.errors import InputError, StorageError
 from tests.unit.test_bot_fakes import FakeFacade

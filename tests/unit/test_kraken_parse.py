@@ -14,17 +14,19 @@ from core.domain.models import Market
 from core.domain.orders import OrderType
 from core.domain.statuses import OrderStatus
 from core.errors import ExchangeUnavailable, OrderRejected
+from core.exchange.kraken_order_parse import (
+    first_txid,
+    order_from_raw,
+    order_state,
+    order_volume,
+    orders_by_client_id,
+)
 from core.exchange.kraken_parse import (
     MarketCatalog,
     account_maker_fees,
     account_taker_fees,
     balances_from_raw,
-    first_txid,
     market_from_ccxt,
-    order_from_raw,
-    order_state,
-    order_volume,
-    orders_by_client_id,
     quote_from_ticker,
     result_of,
 )
