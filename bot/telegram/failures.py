@@ -29,7 +29,17 @@ async def on_error(update: object, context: Context) -> None:
         return
     try:
         await context.bot.send_message(
-            update.effective_chat.id, esc(messages.describe(error)), parse_mode=ParseMode.HTML
+            update.effective_chat.id,
+            esc(messages.describe(error, command_of(update))),
+            parse_mode=ParseMode.HTML,
         )
     except TelegramError as e:
         log.warning("could not tell the user about the failure", error=str(e))
+
+
+def command_of(update: Update) -> str:
+    """The command an update carried ("basis" for "/basis@rebal_bot BTC x"), or ""."""
+    text = update.effective_message.text if update.effective_message else None
+    if not text or not text.startswith("/"):
+        return ""
+    return text.split(maxsplit=1)[0][1:].partition("@")[0].lower()

@@ -48,6 +48,11 @@ EXAMPLES: Final = {
     "bad_price": "Example: /basis BTC 30000",
     "no_opening_lot": "See /positions for what each holding cost.",
 }
+# A code whose example depends on the command it came from: (command, code) -> example.
+COMMAND_EXAMPLES: Final = {
+    ("basis", code): "Example: /basis BTC 30000"
+    for code in ("bad_symbol", "not_tradable", "quote_is_cash")
+}
 
 
 def refused(error: ExecutionRefused) -> str:
@@ -55,9 +60,10 @@ def refused(error: ExecutionRefused) -> str:
     return _then(str(error), NEXT_STEPS.get(error.next_step, ""))
 
 
-def bad_input(error: InputError) -> str:
+def bad_input(error: InputError, command: str = "") -> str:
     """What was wrong with the input, then an example of a right command (when there is one)."""
-    return _then(str(error), EXAMPLES.get(error.code, ""))
+    hint = COMMAND_EXAMPLES.get((command, error.code)) or EXAMPLES.get(error.code, "")
+    return _then(str(error), hint)
 
 
 def _then(words: str, hint: str) -> str:
@@ -95,8 +101,9 @@ def _exchange(error: ExchangeError) -> str:
     return f"Kraken returned an error ({error.reason}); try again later."
 
 
-def describe(error: BaseException) -> str:
-    """What happened and what to do, for any error a handler can meet."""
+def describe(error: BaseException, command: str = "") -> str:
+    """What happened and what to do, for any error a handler can meet (`command`: the one
+    that met it, without its slash, for examples that depend on it)."""
     if isinstance(error, ExecutionRefused):
         return refused(error)
     if isinstance(error, ExchangeError):
@@ -104,7 +111,7 @@ def describe(error: BaseException) -> str:
     if isinstance(error, StorageError):
         return "The database failed, so nothing was changed. Check the disk and the logs."
     if isinstance(error, InputError):
-        return bad_input(error)
+        return bad_input(error, command)
     if isinstance(error, PortfolioError | ConfigError | RebalanceError):
         return str(error)
     if isinstance(error, RetryAfter) or _is_network(error):

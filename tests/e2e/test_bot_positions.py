@@ -61,7 +61,10 @@ async def test_a_bad_basis_gets_a_specific_message_with_an_example(
         missing = await tg.wait_for_message(OWNER)
         tg.send_user_message(OWNER, "/basis BTC -3")
         negative = await tg.wait_for_message(OWNER, contains="positive price")
+        tg.send_user_message(OWNER, "/basis ZZZ 5")
+        unknown = await tg.wait_for_message(OWNER, contains="ZZZ")
     assert "Example: /basis BTC 30000" in missing["text"]
+    assert "Example: /basis BTC 30000" in unknown["text"] and "/lock" not in unknown["text"]
     assert "'-3' is not a positive price" in negative["text"]
     assert "Example: /basis BTC 30000" in negative["text"]
 
