@@ -98,9 +98,9 @@ def _side(runs: list[Run], field: str) -> Side:
 
 
 REQUESTS_NOTE = (
-    "the project reads more to trade safely: Ticker (prices re-checked), Balance between the "
-    "waves (buys sized from the cash the sells really left), Balance + Ticker (drift after); "
-    "but confirms fills with one QueryOrders per wave where the reference sends one per order"
+    "the project makes N + 4 requests: Ticker (prices re-checked), the sells, one QueryOrders, "
+    "Balance between the waves (buys sized from the cash the sells really left), the buys, one "
+    "QueryOrders (the drift after comes from the fills); the reference asks once per order"
 )
 
 
