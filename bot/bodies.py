@@ -120,6 +120,11 @@ def order_outcome(o: OrderOutcome) -> Body:
         "fee": dec(o.fee),
         "status": str(o.status),
         "reason": o.reason,
+        # maker-first figures (null for market orders): ORDER_TYPE=maker-first
+        "maker_share": dec(o.maker_share),
+        "slippage_bps": dec(o.slippage_bps),
+        "taker_fee_equivalent": dec(o.taker_fee_equivalent),
+        "seconds": o.seconds,
     }
 
 
@@ -198,6 +203,8 @@ def stats(s: Stats) -> Body:
         "cooldown_ends_at": when(s.cooldown_ends_at),
         "locks": [lock(i) for i in s.locks],
         "ledger": plain(s.ledger),  # positions: realized P&L, fees and volume per month
+        "maker_share": dec(s.maker_share),  # of the maker-first traded value (null: none yet)
+        "fee_saved": dec(s.fee_saved),  # the taker fee on that value less the fees paid
     }
 
 

@@ -7,8 +7,9 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 
 def money(value: Decimal, places: int = 2) -> str:
-    """1234.5 -> '1,234.50'."""
+    """1234.5 -> '1,234.50'; a value that rounds to zero never shows a sign ('-0.00')."""
     q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    q = abs(q) if q == 0 else q
     return f"{q:,.{places}f}"
 
 

@@ -48,6 +48,7 @@ _HUNDRED = Decimal(100)
 _DEFAULT_BALANCES = "BTC=0.5,ETH=2,SOL=20,ADA=1000"
 _SUM_TOLERANCE = Decimal("0.01")
 
+_WEBHOOK_PATH = re.compile(r"(/[A-Za-z0-9_.-]+)+/?")
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}")
 API_TOKEN_MIN_LENGTH = 24
 
@@ -240,10 +241,20 @@ class Settings(BaseSettings):
     def _check_webhook_url(cls, value: object) -> object:
         if not isinstance(value, str) or not value.strip():
             return None
-        parts = urlsplit(value.strip())
-        if parts.scheme != "https" or not parts.netloc:
+        text = value.strip()
+        parts = urlsplit(text)
+        if parts.scheme != "https" or not parts.hostname:
             raise ValueError(f"'{value}' is not an https URL (Telegram posts only to https)")
-        return value.strip()
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked
+        except ValueError:
+            raise ValueError(f"'{value}' has a port that is not 1-65535") from None
+        if not _WEBHOOK_PATH.fullmatch(parts.path) or parts.query or parts.fragment:
+            raise ValueError(
+                f"'{value}' needs a plain path, the route the bot serves updates on "
+                "(letters, digits, / _ . -; no query), e.g. https://bot.example.com/telegram"
+            )
+        return text
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> Self:

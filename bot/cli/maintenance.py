@@ -19,8 +19,11 @@ from core.errors import OperationRefused, RebalanceError
 EXIT_DONE, EXIT_FAILED, EXIT_BUSY, EXIT_REFUSED = 0, 1, 3, 4
 BUSY = frozenset({"instance_running", "restore_busy", "restore_unresolved"})
 HINTS = {
-    "restore_unresolved": "Run `rebalance-bot check` (it reconciles first), then restore.",
-    "restore_busy": "Stop `rebalance-bot run` (or let the rebalance finish), then restore.",
+    "restore_unresolved": "Run `rebalance-bot check` (it reconciles them first), then restore.",
+    "restore_busy": (
+        "Stop `rebalance-bot run` (or let the rebalance finish; the next start reconciles an "
+        "interrupted one), then restore."
+    ),
 }
 COMMANDS = {
     "backup": "write a consistent copy of the SQLite database to FILE (safe while the bot runs)",
@@ -46,7 +49,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Restored the database from {args.file} (schema {revision}, now up to date).")
     except OperationRefused as e:
         hint = HINTS.get(e.code, "")
-        print(f"rebalance-bot: {e}" + (f" {hint}" if hint else ""), file=sys.stderr)
+        print(f"rebalance-bot: {e}" + (f". {hint}" if hint else ""), file=sys.stderr)
         return EXIT_BUSY if e.code in BUSY else EXIT_REFUSED
     except RebalanceError as e:
         print(f"rebalance-bot: {e}", file=sys.stderr)

@@ -64,7 +64,7 @@ def instance_running(other: InstanceBeat, stale_seconds: float) -> OperationRefu
     owner = other.owner
     return OperationRefused(
         f"another bot instance is running on this database: host {owner.host}, pid "
-        f"{owner.pid}, last heartbeat {other.age_s:.0f} s ago (it counts as stopped once its "
+        f"{owner.pid}, last heartbeat {int(other.age_s)} s ago (it counts as stopped once its "
         f"heartbeat is {stale_seconds:.0f} s old)",
         code="instance_running",
         data={"host": owner.host, "pid": owner.pid, "age_s": round(other.age_s)},

@@ -34,7 +34,7 @@ def _bot_running(beat: InstanceBeat) -> OperationRefused:
     owner = beat.owner
     return OperationRefused(
         f"a bot is running on this database (host {owner.host}, pid {owner.pid}, last "
-        f"heartbeat {beat.age_s:.0f} s ago): stop it, then restore",
+        f"heartbeat {int(beat.age_s)} s ago)",
         code="restore_busy",
         data={"host": owner.host, "pid": owner.pid, "age_s": round(beat.age_s)},
     )
@@ -45,8 +45,7 @@ def _work_in_progress(store: Store) -> OperationRefused | None:
     if runs or executing is not None:
         return OperationRefused(
             "a rebalance is in progress on this database (or was interrupted and is not "
-            "reconciled yet): restoring now would forget its orders; let it finish (the next "
-            "start reconciles an interrupted one), then restore",
+            "reconciled yet): restoring now would forget its orders",
             code="restore_busy",
             data={"runs": [run.id for run in runs], "holder": executing},
         )
@@ -54,8 +53,7 @@ def _work_in_progress(store: Store) -> OperationRefused | None:
     if unresolved:
         return OperationRefused(
             f"{len(unresolved)} order(s) on this database have an outcome not known yet: "
-            "restoring now would forget orders that may be on the exchange; let them be "
-            "reconciled first (at the next start), then restore",
+            "restoring now would forget orders that may be on the exchange",
             code="restore_unresolved",
             data={"orders": len(unresolved)},
         )

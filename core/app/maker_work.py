@@ -26,6 +26,7 @@ class Work:
     note: str = ""
     ended_at: datetime | None = None
     fallback_limit: Decimal | None = None
+    unaffordable: Decimal = ZERO  # what a buy's fallback left out: over its budget at the limit
 
     @property
     def live_leg(self) -> LegState | None:
@@ -84,12 +85,19 @@ class Work:
         if self.order.side is Side.SELL:
             return left
         budget = self.order.cost + self.order.fee - self.cost - self.fee
-        return rules.affordable(self.market, left, price, budget)
+        amount = rules.affordable(self.market, left, price, budget)
+        self.unaffordable = left - amount
+        return amount
 
     def unfilled_note(self) -> str:
-        limit = self.fallback_limit
+        limit, left = self.fallback_limit, self.left().amount
         at = "" if limit is None else f" at the fallback limit {fmt(limit)}"
-        return f"{fmt(self.left().amount)} left unfilled{at}: reported, not chased"
+        if 0 < left <= self.unaffordable:  # the fallback filled all it was sent for
+            return (
+                f"{fmt(left)} not bought: {at.strip() or 'at the fallback limit'} it would cost "
+                "more than the plan set aside for it; reported, not chased"
+            )
+        return f"{fmt(left)} left unfilled{at}: reported, not chased"
 
 
 def outcome_of(work: Work, now: datetime) -> OrderOutcome:

@@ -157,3 +157,9 @@ def test_only_check_points_to_preview_and_rebalance() -> None:
     assert hint in render.check(plan, "paper")
     assert hint not in render.preview(plan, "paper")
     assert hint not in render.not_due(replace(plan, rebalance_due=False))
+
+
+def test_money_that_rounds_to_zero_shows_no_sign() -> None:
+    assert fmt.money(Decimal("-0.001")) == "0.00"
+    assert fmt.money(Decimal("-0.005")) == "0.00"  # half-even: to 0.00, still unsigned
+    assert fmt.money(Decimal("-0.006")) == "-0.01"

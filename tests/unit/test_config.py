@@ -417,3 +417,33 @@ def test_a_database_password_is_treated_as_a_secret_for_the_logs() -> None:
 def test_a_percent_encoded_database_password_is_a_secret_in_both_forms() -> None:
     settings = Settings(_env_file=None, database_url="postgresql://bot:p%40ss%2Fw@db/rebalance")
     assert {"p%40ss%2Fw", "p@ss/w"} <= set(settings.secret_values())
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("http://bot.example.com/telegram", "not an https URL"),
+        ("https://bot.example.com", "needs a plain path"),
+        ("https://bot.example.com/", "needs a plain path"),
+        ("https://bot.example.com/tele gram", "needs a plain path"),
+        ("https://bot.example.com/x?y=1", "needs a plain path"),
+        ("https://bot.example.com:99999/x", "port that is not 1-65535"),
+    ],
+)
+def test_a_webhook_url_is_https_with_a_plain_path(url: str, words: str) -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL") as caught:
+        load_settings(
+            _env_file=None,
+            telegram_webhook_url=url,
+            telegram_webhook_secret="s" * 32,
+        )
+    assert words in str(caught.value)
+
+
+def test_a_webhook_url_with_a_path_is_served_on_that_path() -> None:
+    settings = load_settings(
+        _env_file=None,
+        telegram_webhook_url="https://bot.example.com/hooks/rebalance",
+        telegram_webhook_secret="s" * 32,
+    )
+    assert settings.webhook_path == "/hooks/rebalance"

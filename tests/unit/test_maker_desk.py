@@ -10,8 +10,10 @@ from decimal import Decimal
 import pytest
 
 from core.app.maker_desk import MakerDesk
+from core.app.maker_legs import LegState
 from core.app.maker_ports import ChangeKind, ChangeStatus
 from core.app.maker_recovery import cancel_resting_orders
+from core.app.maker_work import Work
 from core.app.settings import AppSettings
 from core.domain.maker_rules import OrderFlow
 from core.domain.models import (
@@ -326,3 +328,20 @@ async def test_recovery_records_the_fills_of_a_resting_order_it_cancels() -> Non
     assert (entry.status, entry.filled_amount) == (OrderStatus.PARTIAL, D("0.03"))
     assert [f.amount for f in h.journal.fills] == [D("0.03")]
     assert [c[1:3] for c in h.journal.changes] == [(ChangeKind.CANCEL, ChangeStatus.DONE)]
+
+
+def test_a_buy_the_fallback_could_not_afford_in_full_says_so_not_unfilled() -> None:
+    """The IOC goes out for what the plan's cash allows at its worst price; the rest was
+    never offered, so it is reported as not bought for the budget, not as unfilled."""
+    order = planned(Side.BUY, "0.1")
+    work = Work(order, BTC, TOUCH.ask, "m-1", NOW)
+    worst = TOUCH.ask * D("1.005")  # the touch + MAX_SLIPPAGE_PCT
+    work.fallback_limit = worst
+    sent = work.fallback_amount(worst)
+
+    assert 0 < sent < order.amount
+    ioc = LegState("c-ioc", "BTC/EUR", False, sent, worst, NOW, "TX1", OrderStatus.FILLED)
+    work.legs.append(replace(ioc, filled=sent, cost=sent * TOUCH.ask))  # filled at the touch
+    note = work.unfilled_note()
+    assert note.startswith(f"{order.amount - sent} not bought: at the fallback limit")
+    assert "more than the plan set aside" in note and "unfilled" not in note
