@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
 from bot.telegram.conflict import ConflictWatch, tell_users
 from bot.telegram.messages import describe
@@ -105,6 +105,13 @@ class _Supervisor:
         self.stop.set()
 
 
+def _fatal(message: str, exit_code: int) -> int:
+    """A start that cannot go on: one log record, and one line on stderr for the operator."""
+    log.error("could not start", error=message)
+    print(f"rebalance-bot: {message}", file=sys.stderr, flush=True)
+    return exit_code
+
+
 async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
     """Run until SIGTERM/SIGINT (exit 0) or a fatal problem (non-zero, with one log line)."""
     supervisor = _Supervisor()
@@ -119,17 +126,17 @@ async def serve(app: BotApp, *, poll_timeout_s: float = 10) -> int:
             log.info("bot is running", bot=app.bot.username)
             await supervisor.stop.wait()
     except InvalidToken:
-        log.error("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather")
-        return EXIT_CONFIG
+        return _fatal("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather", EXIT_CONFIG)
+    except BadRequest as e:  # e.g. setWebhook refused the URL
+        where = "TELEGRAM_WEBHOOK_URL" if app.bot_data.webhook is not None else "a start-up call"
+        return _fatal(f"Telegram refused {where}: {e.message}", EXIT_FAILURE)
     except NetworkError as e:
-        log.error("cannot reach Telegram at TELEGRAM_API_URL", error=str(e))
-        return EXIT_FAILURE
+        return _fatal(f"cannot reach Telegram at TELEGRAM_API_URL: {e}", EXIT_FAILURE)
     except OperationRefused as e:
-        print(f"rebalance-bot: {describe(e)}", file=sys.stderr, flush=True)
-        return EXIT_INSTANCE_RUNNING if e.code == "instance_running" else EXIT_FAILURE
+        code = EXIT_INSTANCE_RUNNING if e.code == "instance_running" else EXIT_FAILURE
+        return _fatal(describe(e), code)
     except RebalanceError as e:
-        log.error("could not start", error=describe(e))
-        return EXIT_FAILURE
+        return _fatal(f"could not start: {describe(e)}", EXIT_FAILURE)
     finally:
         for signum in _STOP_SIGNALS:
             loop.remove_signal_handler(signum)

@@ -101,3 +101,17 @@ async def test_sigterm_lets_an_execution_in_flight_finish_and_report(
         line for line in report["text"].splitlines() if line.startswith(("✅ SELL", "✅ BUY"))
     ]
     assert len(filled) == len(kraken.orders)
+
+
+async def test_a_start_telegram_refuses_ends_with_one_line_naming_the_setting(
+    tg: FakeTelegram, tmp_path: Path
+) -> None:
+    env = bot_environment(tg, tmp_path) | {"TELEGRAM_BOT_TOKEN": "123:not-the-fakes-token"}
+    process = await asyncio.create_subprocess_exec(
+        str(RUN), "run", cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), 90)
+    lines = [line for line in err.decode().splitlines() if line.startswith("rebalance-bot:")]
+    assert process.returncode == 2
+    assert lines == ["rebalance-bot: Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather"]
