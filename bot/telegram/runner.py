@@ -106,8 +106,8 @@ class _Supervisor:
 
 
 def _fatal(message: str, exit_code: int) -> int:
-    """A start that cannot go on: one log record, and one line on stderr for the operator."""
-    log.error("could not start", error=message)
+    """A start that cannot go on: one line on stderr for the operator (the log's stream too,
+    so no log record beside it: one line, not two)."""
     print(f"rebalance-bot: {message}", file=sys.stderr, flush=True)
     return exit_code
 
