@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -77,9 +78,14 @@ class TradeLimiter:
         self.per_minute = per_minute
         self.clock = clock
         self._calls: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()  # FastAPI runs plain dependencies on its thread pool
 
     def admit(self, caller: Caller) -> None:
         """Count one trade call; ApiError 429 (with Retry-After) when over the limit."""
+        with self._lock:
+            self._admit(caller)
+
+    def _admit(self, caller: Caller) -> None:
         now = self.clock()
         calls = self._calls.setdefault(caller.identity, deque())
         while calls and calls[0] <= now - WINDOW_S:

@@ -14,7 +14,7 @@ router = APIRouter()
 
 
 @router.get("/healthz", response_model=None)
-async def healthz(state: State) -> dict[str, Any] | JSONResponse:
+def healthz(state: State) -> dict[str, Any] | JSONResponse:
     """200 {"status": "ok"} while the database reads and the bot's heartbeat is fresh; 503
     with the reasons otherwise."""
     reasons: list[str] = []
@@ -40,7 +40,7 @@ async def healthz(state: State) -> dict[str, Any] | JSONResponse:
 
 
 @router.get("/metrics")
-async def prometheus(_: Reader, __: ApiDep, state: State) -> Response:
+def prometheus(_: Reader, __: ApiDep, state: State) -> Response:
     """Prometheus text format (prometheus-client)."""
     text = metrics.render(state.metrics_registry())
     return Response(text, media_type=metrics.CONTENT_TYPE)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from bot import bodies
 from bot.autopilot_body import status_body
@@ -16,6 +17,8 @@ from bot.http.errors import ApiError
 from bot.http.state import ApiDep, Reader, State, Trader
 from core.app.api import Api
 
+# Handlers that only call the Api's plain (database) methods are plain `def`: FastAPI runs
+# them on its thread pool, so a slow database never holds up the event loop the bot shares.
 router = APIRouter(prefix="/api/v1")
 SYMBOL_TEXT = re.compile(r"[A-Za-z0-9]{1,16}")
 NUMBER_TEXT = re.compile(r"-?\d+(\.\d+)?")
@@ -75,20 +78,20 @@ async def make_plan(
     prepared = await api.prepare_rebalance(caller.identity)
     state.last_check.note(prepared.plan)
     if not prepared.plan.rebalance_due and not force:
-        api.cancel(prepared.plan_id, caller.identity)
+        await run_in_threadpool(api.cancel, prepared.plan_id, caller.identity)
         raise ApiError(
             "not_due",
             "No rebalance is due (every drift is inside DRIFT_BAND_PCT): no plan was kept. "
             "Add ?force=true to plan one anyway.",
         )
-    plan_hash = api.plan_hash(prepared.plan_id) or ""
+    plan_hash = await run_in_threadpool(api.plan_hash, prepared.plan_id) or ""
     return bodies.prepared(prepared, plan_hash, api.mode)
 
 
 @router.post("/plans/{plan_id}/execute")
 async def execute(plan_id: str, body: ExecuteBody, caller: Trader, api: ApiDep) -> dict[str, Any]:
     """Execute a plan this token made, once, before it expires (the Confirm button's path)."""
-    _check_plan(api, plan_id, caller.identity, body.plan_hash)
+    await run_in_threadpool(_check_plan, api, plan_id, caller.identity, body.plan_hash)
     return bodies.report(await api.execute(plan_id, caller.identity))
 
 
@@ -104,7 +107,7 @@ def _check_plan(api: Api, plan_id: str, identity: str, plan_hash: str) -> None:
 
 
 @router.get("/runs")
-async def runs(
+def runs(
     _: Reader, api: ApiDep, limit: Annotated[int, Query(ge=1, le=1000)] = 10
 ) -> dict[str, Any]:
     """Past rebalances of the current mode, newest first."""
@@ -112,7 +115,7 @@ async def runs(
 
 
 @router.get("/runs/{run_id}")
-async def run(run_id: int, _: Reader, api: ApiDep) -> dict[str, Any]:
+def run(run_id: int, _: Reader, api: ApiDep) -> dict[str, Any]:
     """One run with its orders."""
     found = api.run(run_id)
     if found is None:
@@ -121,13 +124,13 @@ async def run(run_id: int, _: Reader, api: ApiDep) -> dict[str, Any]:
 
 
 @router.get("/stats")
-async def stats(_: Reader, api: ApiDep) -> dict[str, Any]:
+def stats(_: Reader, api: ApiDep) -> dict[str, Any]:
     """Totals over the runs of the current mode."""
     return bodies.stats(api.stats())
 
 
 @router.get("/targets")
-async def targets(_: Reader, api: ApiDep) -> dict[str, Any]:
+def targets(_: Reader, api: ApiDep) -> dict[str, Any]:
     return bodies.targets(api.targets())
 
 
@@ -139,7 +142,7 @@ async def set_targets(body: TargetsBody, _: Trader, api: ApiDep) -> dict[str, An
 
 
 @router.get("/locks")
-async def locks(_: Reader, api: ApiDep) -> dict[str, Any]:
+def locks(_: Reader, api: ApiDep) -> dict[str, Any]:
     return bodies.locks(api.locked())
 
 
@@ -153,7 +156,7 @@ async def lock(
 
 
 @router.delete("/locks/{symbol}")
-async def unlock(symbol: str, _: Trader, api: ApiDep) -> dict[str, Any]:
+def unlock(symbol: str, _: Trader, api: ApiDep) -> dict[str, Any]:
     changed = api.unlock(symbol)
     return {"symbol": symbol.strip().upper(), "locked": False, "changed": changed}
 
@@ -165,7 +168,7 @@ async def positions(_: Reader, api: ApiDep) -> dict[str, Any]:
 
 
 @router.get("/status")
-async def status(_: Reader, api: ApiDep) -> dict[str, Any]:
+def status(_: Reader, api: ApiDep) -> dict[str, Any]:
     """The autopilot: mode, paused or not, strategy, next check, last run, caps (as
     `status --json`)."""
     return status_body(api.autopilot_status())

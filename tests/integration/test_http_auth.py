@@ -4,6 +4,9 @@ minute per token is 429. Real uvicorn on 127.0.0.1, real httpx, a fake Kraken be
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -160,3 +163,25 @@ async def test_a_malformed_body_and_a_bad_query_are_told_apart(api: Served) -> N
     assert "not valid JSON" in body.json()["error"]["message"]
     assert query.json()["error"]["code"] == "bad_request"
     assert "run_id" in query.json()["error"]["message"]
+
+
+async def test_a_request_waiting_on_the_database_never_holds_up_the_event_loop(
+    api: Served, tmp_path: Path
+) -> None:
+    """The API shares its event loop with the bot under `rebalance-bot run`: a handler that
+    waits for a locked database runs on a worker thread, and other requests still answer."""
+    other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another connection holds the write lock
+    try:
+        waiting = asyncio.ensure_future(api.client.delete("/api/v1/locks/BTC", headers=TRADE))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        schema = await api.client.get("/api/openapi.json")
+        answered_in = time.monotonic() - started
+        assert not waiting.done()  # still waiting for the lock
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert schema.status_code == 200
+    assert answered_in < 2  # not behind the ~5 s busy wait
+    assert (await waiting).status_code == 200
