@@ -46,7 +46,8 @@ def write_csv(rows: CsvRows, output: str | None, what: str) -> str:
         Path(output).write_text(text, encoding="utf-8", newline="")
     except OSError as e:
         raise InputError(f"cannot write {output}: {e.strerror}.", code="bad_output") from e
-    return f"Wrote {len(rows) - 1} {what} row(s) to {output}."
+    n = len(rows) - 1
+    return f"Wrote {n} row{'' if n == 1 else 's'} of {what} to {output}."
 
 
 def day(text: str) -> date:

@@ -32,4 +32,7 @@ def describe(error: RebalanceError, command: str = "") -> str:
         hint = NEXT_STEPS.get(error.next_step, "")
     elif isinstance(error, InputError):
         hint = COMMAND_EXAMPLES.get((command, error.code)) or EXAMPLES.get(error.code, "")
-    return f"{error} {hint}" if hint else str(error)
+    text = str(error)
+    if not hint:
+        return text
+    return f"{text} {hint}" if text.endswith((".", "!", "?", ")")) else f"{text}. {hint}"

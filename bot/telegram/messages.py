@@ -67,7 +67,9 @@ def bad_input(error: InputError, command: str = "") -> str:
 
 
 def _then(words: str, hint: str) -> str:
-    return f"{words} {hint}" if hint else words
+    if not hint:
+        return words
+    return f"{words} {hint}" if words.endswith((".", "!", "?", ")")) else f"{words}. {hint}"
 
 
 def order_reason(reason: str) -> str | None:

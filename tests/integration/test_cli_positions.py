@@ -107,7 +107,7 @@ def test_export_fills_writes_a_file_and_since_leaves_out_earlier_days(
 
     out = cli.ok("export", "fills", "--output", str(target))
 
-    assert out == f"Wrote 4 fills row(s) to {target}.\n"
+    assert out == f"Wrote 4 rows of fills to {target}.\n"
     assert len(parsed(target.read_text())) == 4
     assert cli.ok("export", "fills", "--since", "2999-01-01") == ",".join(FILL_COLUMNS) + "\n"
 
