@@ -39,7 +39,7 @@ def pp(value: Decimal | None, places: int = 1) -> str:
     """A drift in percentage points, signed: '+12.3 pp'."""
     if value is None:
         return "—"
-    q = value.quantize(Decimal(1).scaleb(-places))
+    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     return f"{q:+.{places}f} pp" if q else f"{Decimal(0):.{places}f} pp"
 
 

@@ -7,7 +7,7 @@ narrower than the CLI's so they fit a phone. Money and percentages use `bot.fmt`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from bot import fmt, maker_fmt
 from bot.telegram import messages
@@ -47,7 +47,7 @@ def signed(value: Decimal | None) -> str:
     """A drift in percentage points for a narrow column: '+5.5', '-0.3', '—'."""
     if value is None:
         return "—"
-    q = value.quantize(Decimal("0.1"))
+    q = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
     return f"{q:+.1f}" if q else "0.0"
 
 
@@ -81,7 +81,11 @@ def allocation(plan: Plan) -> str:
 
 
 def band_cell(line: AssetLine) -> str:
-    return "—" if line.band_pct is None else f"±{line.band_pct.quantize(Decimal('0.1'))}"
+    return (
+        "—"
+        if line.band_pct is None
+        else f"±{line.band_pct.quantize(Decimal('0.1'), ROUND_HALF_EVEN)}"
+    )
 
 
 def _note(line: AssetLine) -> str | None:

@@ -13,7 +13,7 @@ order back: its fills and final state are returned.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from core.domain.models import Market, Side
@@ -84,9 +84,11 @@ class OrderDesk:
         if request.order_type is OrderType.LIMIT and request.time_in_force is TimeInForce.IOC:
             params["timeInForce"] = TimeInForce.IOC.value
         try:
-            order = await self._client.create_order(
-                market.symbol, request.order_type.value, request.side.value, volume, price, params
-            )
+            with localcontext():  # ccxt's precision helpers set ROUND_HALF_UP on the context
+                order = await self._client.create_order(
+                    market.symbol, request.order_type.value, request.side.value, volume, price,
+                    params,
+                )  # fmt: skip
         except Exception as e:
             raise for_order(translate(e, secrets=self._secrets()), request.client_id) from e
         txid = first_txid(order.get("info") if isinstance(order, dict) else None)
@@ -149,9 +151,11 @@ class OrderDesk:
             params["clientOrderId"] = amend.client_id
         which = _which(amend.exchange_id, amend.client_id)
         try:
-            answer = await self._client.edit_order(
-                amend.exchange_id, market.symbol, "limit", amend.side.value, volume, price, params
-            )
+            with localcontext():  # as for create_order: keep ccxt's rounding to itself
+                answer = await self._client.edit_order(
+                    amend.exchange_id, market.symbol, "limit", amend.side.value, volume, price,
+                    params,
+                )  # fmt: skip
         except Exception as e:
             error = translate(e, secrets=self._secrets())
             raise for_change(error, f"amend of {which}", AmendOutcomeUnknown) from e

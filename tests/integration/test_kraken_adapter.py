@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import decimal
 import time
 from collections.abc import AsyncIterator, Coroutine
 from decimal import Decimal
@@ -559,3 +560,14 @@ async def test_a_preview_and_an_execution_take_no_fixed_delay(kraken: FakeKraken
     finally:
         await client.close()
     assert elapsed < 2.0  # ccxt's own limiter (1 s per call) would take 7 s or more
+
+
+async def test_placing_an_order_leaves_the_decimal_context_as_it_was(
+    exchange: KrakenExchange,
+) -> None:
+    """ccxt's precision helpers set ROUND_HALF_UP on the context they run in; figures
+    rounded after an order (reports, P&L) must keep Python's own rounding."""
+    before = decimal.getcontext().copy()
+    await exchange.place_order(buy("plan1-BTC", "0.0012345678912"))
+    after = decimal.getcontext()
+    assert (after.rounding, after.prec) == (before.rounding, before.prec)

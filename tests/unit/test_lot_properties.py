@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -186,7 +186,7 @@ def _eth(f: Fill, minute: int) -> Fill:
 
 def _within(sell: Fill, held: Decimal, rate: Decimal) -> Fill | None:
     """`sell` resized to half of what is held, its fee within what remains."""
-    amount = (held / 2).quantize(Decimal("1e-8"))
+    amount = (held / 2).quantize(Decimal("1e-8"), ROUND_DOWN)  # never the context's rounding
     if amount <= 0:
         return None
     fee = amount * rate / 2 if sell.fee_currency != EUR else sell.fee
